@@ -1,0 +1,69 @@
+"""The user's front door: ``load``, ``list_models``, ``info``, ``evaluate``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from hepzoo.errors import ConfigError
+from hepzoo.hub.resolve import fetch_hf_repo, fetch_pretrained, parse_model_id
+from hepzoo.plugins.manager import get_registry
+
+if TYPE_CHECKING:
+    from hepzoo.model import Model
+
+__all__ = ["load", "list_models", "info", "locate"]
+
+
+def locate(name: str) -> Path:
+    """The verified local folder of a model id (downloading if needed)."""
+    ref = parse_model_id(name)
+    if ref.kind == "local-dir":
+        path = Path(ref.name).expanduser()
+        if not (path / "config.json").is_file():
+            raise ConfigError(f"local-dir:{path} has no config.json; point it at a folder written by save_pretrained")
+        return path
+    if ref.kind == "hf-hub":
+        return fetch_hf_repo(ref.name, ref.revision or "main")
+    return fetch_pretrained(get_registry().pretrained(ref.name))
+
+
+def load(name: str, device: str | None = None) -> Model:
+    """Load a model by id: ``family/tag``, ``hf-hub:org/repo[@rev]`` or ``local-dir:PATH``.
+
+    Files are verified (sha256) before use and weights are loaded strictly from safetensors.
+    """
+    from hepzoo.hub.local import load_pretrained
+    from hepzoo.model import resolve_device
+
+    ref = parse_model_id(name)
+    folder = locate(name)
+    if ref.kind == "registered":
+        family, tag = ref.name.split("/")
+        model = load_pretrained(folder, expected_family=family, tag=tag)
+    else:
+        model = load_pretrained(folder)
+    if device is not None:
+        model.to(resolve_device(device))
+    return model
+
+
+def list_models(pattern: str | None = None) -> list[str]:
+    """Registered model ids, optionally filtered by a glob (``*jetnet150*``) or substring."""
+    return [e.id for e in get_registry().list_pretrained(pattern)]
+
+
+def info(name: str) -> dict[str, Any]:
+    """What the registry records of a model id: repo, revision, files, licence, papers, metrics."""
+    ref = parse_model_id(name)
+    if ref.kind != "registered":
+        raise ConfigError("'info' describes registered ids (family/tag); for others, read their README.md")
+    entry = get_registry().pretrained(ref.name)
+    out = attrs.asdict(entry)
+    out["id"] = entry.id
+    family = get_registry().get("family", entry.family)
+    out["family_description"] = family.description
+    out["samplers"] = family.extra.get("samplers", [])
+    return out

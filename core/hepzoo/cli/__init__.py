@@ -1,0 +1,1 @@
+"""The ``hepzoo`` command line."""

@@ -1,0 +1,282 @@
+"""``hepzoo`` commands: plugins, list, info, sample, evaluate, data, train, convert, publish, mirror."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+from hepzoo.errors import ConfigError, HepzooError
+
+__all__ = ["main", "build_parser"]
+
+
+def _parse_cond(items: list[str]) -> dict[str, float]:
+    cond = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--cond takes key=value (e.g. --cond mass=175), got {item!r}")
+        try:
+            cond[key] = float(value)
+        except ValueError:
+            raise ConfigError(f"--cond {key}: {value!r} is not a number") from None
+    return cond
+
+
+def cmd_plugins(args) -> int:
+    from hepzoo.plugins.manager import plugin_report
+
+    infos = plugin_report()
+    if args.json:
+        print(json.dumps([_info_dict(i) for i in infos], indent=2))
+        return 0
+    for info in infos:
+        status = f"FAILED: {info.error}" if info.error else "ok"
+        print(f"{info.name}  ({info.distribution} {info.version})  {status}")
+        for kind, names in sorted(info.registered.items()):
+            print(f"    {kind}: {', '.join(sorted(names))}")
+    return 0
+
+
+def _info_dict(info) -> dict:
+    return {
+        "name": info.name,
+        "distribution": info.distribution,
+        "version": info.version,
+        "module": info.module,
+        "error": info.error,
+        "registered": info.registered,
+    }
+
+
+def cmd_list(args) -> int:
+    from hepzoo.plugins.manager import get_registry
+
+    entries = get_registry().list_pretrained(args.pattern)
+    if args.json:
+        print(json.dumps([{"id": e.id, "dataset": e.dataset, "repo_id": e.repo_id, "license": e.license,
+                           "description": e.description} for e in entries], indent=2))
+        return 0
+    if not entries:
+        print("no models match" if args.pattern else "no models registered (install a plugin: hepzoo plugins)")
+    width = max((len(e.id) for e in entries), default=0)
+    for e in entries:
+        print(f"{e.id:<{width}}  {e.description}")
+    return 0
+
+
+def cmd_info(args) -> int:
+    from hepzoo.api import info
+
+    data = info(args.model)
+    if args.json:
+        print(json.dumps(data, indent=2, default=str))
+        return 0
+    for key in ("id", "description", "family_description", "repo_id", "revision", "license", "dataset"):
+        print(f"{key:>18}: {data.get(key)}")
+    print(f"{'papers':>18}: {', '.join('arXiv:' + p for p in data['papers'])}")
+    for fname, sha in data["files"].items():
+        print(f"{'file':>18}: {fname}  sha256={sha[:16]}...")
+    for name, value in data["metrics"].items():
+        print(f"{'metric':>18}: {name} = {value}")
+    return 0
+
+
+def cmd_sample(args) -> int:
+    import hepzoo
+
+    model = hepzoo.load(args.model)
+    samples = model.sample(
+        args.n,
+        cond=_parse_cond(args.cond) or None,
+        sampler=args.sampler,
+        steps=args.steps,
+        seed=args.seed,
+        batch_size=args.batch_size,
+        device=args.device,
+        progress=not args.quiet,
+    )
+    path = samples.save(args.output)
+    seconds = samples.meta.get("seconds", 0.0)
+    rate = f" ({args.n / seconds:,.0f} events/s on {samples.meta['device']})" if seconds else ""
+    print(f"wrote {args.n} events to {path}{rate}")
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from hepzoo.evaluation import evaluate, format_report
+
+    metrics = evaluate(args.generated, args.reference, output_dir=args.output, max_events=args.max_events,
+                       seed=args.seed)
+    print(format_report(metrics))
+    if args.output:
+        print(f"metrics and plots in {args.output}")
+    return 0
+
+
+def cmd_data_make(args) -> int:
+    from hepzoo.data.datasets import make_dataset
+
+    path = make_dataset(args.dataset, args.n, args.output, seed=args.seed, workers=args.workers,
+                        progress=not args.quiet)
+    print(f"wrote {args.n} events of {args.dataset} to {path}")
+    return 0
+
+
+def cmd_data_list(args) -> int:
+    from hepzoo.plugins.manager import get_registry
+
+    for name in get_registry().names("dataset"):
+        print(name)
+    return 0
+
+
+def _family_tool(family: str, tool: str):
+    from hepzoo.plugins.manager import get_registry
+    from hepzoo.registry import import_target
+
+    entry = get_registry().get("family", family)
+    target = entry.extra.get(tool)
+    if not target:
+        raise ConfigError(f"family {family!r} provides no '{tool}' command")
+    return import_target(target)
+
+
+def cmd_train(args, rest: list[str]) -> int:
+    return int(_family_tool(args.family, "train")(["--data", args.data, *rest]) or 0)
+
+
+def cmd_convert(args, rest: list[str]) -> int:
+    return int(_family_tool(args.family, "convert")([args.checkpoint, "-o", args.output, *rest]) or 0)
+
+
+def cmd_publish(args) -> int:
+    from hepzoo.hub.local import load_pretrained
+    from hepzoo.hub.publish import publish
+
+    load_pretrained(args.directory)  # refuse to publish a folder that does not load
+    url = publish(args.directory, args.repo_id, revision=args.revision, private=args.private,
+                  dry_run=args.dry_run)
+    print(url)
+    return 0
+
+
+def cmd_mirror(args) -> int:
+    from hepzoo.api import locate
+    from hepzoo.hub.resolve import parse_model_id
+
+    out = Path(args.output)
+    for model_id in args.models:
+        if parse_model_id(model_id).kind != "registered":
+            raise ConfigError(f"mirror copies registered models (family/tag), not {model_id!r}")
+        target = out / model_id
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(locate(model_id), target, dirs_exist_ok=True)
+        print(f"{model_id} -> {target}")
+    print(f"use it with: export HEPZOO_PATH={out.resolve()}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="hepzoo", description=__doc__)
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("plugins", help="list plugins, what they registered, or why they failed")
+    s.add_argument("--json", action="store_true")
+    s = sub.add_parser("list", help="list registered models")
+    s.add_argument("pattern", nargs="?")
+    s.add_argument("--json", action="store_true")
+    s = sub.add_parser("info", help="show a model's registry entry")
+    s.add_argument("model")
+    s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("sample", help="sample events from a model into a file")
+    s.add_argument("model")
+    s.add_argument("-n", type=int, required=True, help="number of events")
+    s.add_argument("-o", "--output", required=True, help="output file (JetNet / CaloChallenge HDF5)")
+    s.add_argument("--sampler")
+    s.add_argument("--steps", type=int)
+    s.add_argument("--batch-size", type=int)
+    s.add_argument("--device")
+    s.add_argument("--seed", type=int)
+    s.add_argument("--cond", action="append", metavar="KEY=VALUE", help="fix a condition, e.g. mass=175")
+    s.add_argument("-q", "--quiet", action="store_true")
+
+    s = sub.add_parser("evaluate", help="metrics and plots of generated events against a reference")
+    s.add_argument("generated")
+    s.add_argument("--reference", required=True, help="a file, or a dataset name[:split] (default split test)")
+    s.add_argument("-o", "--output", help="folder for metrics.json and plots")
+    s.add_argument("--max-events", type=int)
+    s.add_argument("--seed", type=int, default=0)
+
+    s = sub.add_parser("data", help="make or list datasets")
+    dsub = s.add_subparsers(dest="data_command", required=True)
+    m = dsub.add_parser("make", help="generate a dataset file")
+    m.add_argument("dataset")
+    m.add_argument("-n", type=int, required=True)
+    m.add_argument("-o", "--output")
+    m.add_argument("--workers", type=int, default=1)
+    m.add_argument("--seed", type=int, default=0)
+    m.add_argument("-q", "--quiet", action="store_true")
+    dsub.add_parser("list", help="list registered datasets")
+
+    s = sub.add_parser("train", help="train a family (extra options go to its trainer)")
+    s.add_argument("family")
+    s.add_argument("--data", required=True)
+    s = sub.add_parser("convert", help="convert an authors' checkpoint into a hepzoo model folder")
+    s.add_argument("family")
+    s.add_argument("checkpoint")
+    s.add_argument("-o", "--output", required=True)
+
+    s = sub.add_parser("publish", help="upload a model folder to the Hugging Face Hub")
+    s.add_argument("directory")
+    s.add_argument("--repo-id", required=True)
+    s.add_argument("--revision")
+    s.add_argument("--private", action="store_true")
+    s.add_argument("--dry-run", action="store_true")
+    s = sub.add_parser("mirror", help="copy verified models into a folder for offline clusters")
+    s.add_argument("models", nargs="+")
+    s.add_argument("-o", "--output", required=True)
+    return p
+
+
+COMMANDS = {
+    "plugins": cmd_plugins,
+    "list": cmd_list,
+    "info": cmd_info,
+    "sample": cmd_sample,
+    "evaluate": cmd_evaluate,
+    "publish": cmd_publish,
+    "mirror": cmd_mirror,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    if rest and args.command not in ("train", "convert"):
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    try:
+        if args.command == "data":
+            return cmd_data_make(args) if args.data_command == "make" else cmd_data_list(args)
+        if args.command == "train":
+            return cmd_train(args, rest)
+        if args.command == "convert":
+            return cmd_convert(args, rest)
+        return COMMANDS[args.command](args)
+    except (HepzooError, FileNotFoundError, PermissionError) as exc:
+        if args.debug:
+            raise
+        print(f"hepzoo: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("hepzoo: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""Registered datasets: real files when the user has them, else generated ones in a cache dir.
+
+A dataset is a ``DatasetSpec`` registered by a plugin (the core registers JetNet and
+CaloChallenge). ``load_dataset(name, split)`` returns Samples of one fixed-seed split.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import attrs
+import numpy as np
+
+from hepzoo.errors import InvalidDataError, ModelNotFoundError
+from hepzoo.representations.base import Representation
+from hepzoo.samples import Samples
+
+__all__ = [
+    "DatasetSpec",
+    "SPLITS",
+    "data_dir",
+    "get_dataset",
+    "split_indices",
+    "load_dataset",
+    "make_dataset",
+]
+
+SPLITS = ("train", "valid", "test")
+
+
+@attrs.define(frozen=True)
+class DatasetSpec:
+    """How to find, read and (optionally) generate one dataset.
+
+    ``maker(n, path, seed, workers, progress) -> Path`` writes a generated file; ``env_var``
+    names a variable holding the path of a real file; ``fractions`` and ``split_seed`` fix the
+    train/valid/test split.
+    """
+
+    name: str
+    representation: Representation
+    description: str = ""
+    maker: Callable[..., Path] | None = None
+    env_var: str | None = None
+    default_size: int = 100_000
+    fractions: tuple[float, float, float] = (0.7, 0.15, 0.15)
+    split_seed: int = 42
+
+
+def data_dir() -> Path:
+    """``$HEPZOO_DATA_DIR`` or ``~/.cache/hepzoo/data``: where generated datasets are cached."""
+    root = os.environ.get("HEPZOO_DATA_DIR") or Path.home() / ".cache" / "hepzoo" / "data"
+    return Path(root)
+
+
+def get_dataset(name: str) -> DatasetSpec:
+    from hepzoo.plugins.manager import get_registry
+
+    entry = get_registry().get("dataset", name)
+    spec = entry.load()
+    return spec() if callable(spec) and not isinstance(spec, DatasetSpec) else spec
+
+
+def split_indices(n: int, fractions=(0.7, 0.15, 0.15), seed: int = 42) -> dict[str, np.ndarray]:
+    """A fixed-seed permutation cut into train/valid/test (JetNet's convention: seed 42)."""
+    if abs(sum(fractions) - 1.0) > 1e-6:
+        raise InvalidDataError(f"split fractions must sum to 1, got {fractions}")
+    perm = np.random.default_rng(seed).permutation(n)
+    cuts = np.cumsum([int(round(f * n)) for f in fractions[:-1]])
+    return dict(zip(SPLITS, np.split(perm, cuts)))
+
+
+def dataset_file(spec: DatasetSpec, path: str | Path | None = None) -> Path:
+    """The file backing a dataset: an explicit path, the env var's, or the generated cache."""
+    if path is not None:
+        return Path(path)
+    if spec.env_var and os.environ.get(spec.env_var):
+        return Path(os.environ[spec.env_var])
+    cached = data_dir() / f"{spec.name}.h5"
+    if cached.exists():
+        return cached
+    hint = f"set {spec.env_var} to a real file, or " if spec.env_var else ""
+    maker = f"run 'hepzoo data make {spec.name} -n {spec.default_size} -o {cached}'" if spec.maker else "download it"
+    raise InvalidDataError(f"dataset {spec.name!r} is not available here: {hint}{maker}")
+
+
+def load_dataset(name: str, split: str = "all", path: str | Path | None = None) -> Samples:
+    """Read a dataset (optionally one split of it) as Samples in physical units."""
+    if split not in (*SPLITS, "all"):
+        raise InvalidDataError(f"unknown split {split!r}; use one of {SPLITS + ('all',)}")
+    try:
+        spec = get_dataset(name)
+    except ModelNotFoundError:
+        raise
+    samples = spec.representation.read(dataset_file(spec, path))
+    if split == "all":
+        return samples
+    idx = np.sort(split_indices(len(samples), spec.fractions, spec.split_seed)[split])
+    return samples[idx]
+
+
+def make_dataset(
+    name: str, n: int, out: str | Path | None = None, seed: int = 0, workers: int | None = None, progress: bool = True
+) -> Path:
+    """Generate ``n`` events of a registered dataset into ``out`` (default: the cache)."""
+    spec = get_dataset(name)
+    if spec.maker is None:
+        raise InvalidDataError(f"dataset {name!r} has no generator; point {spec.env_var} at the real file")
+    if n <= 0:
+        raise InvalidDataError(f"-n must be positive, got {n}")
+    out = Path(out) if out is not None else data_dir() / f"{spec.name}.h5"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return spec.maker(n=n, path=out, seed=seed, workers=workers or 1, progress=progress)

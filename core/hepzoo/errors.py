@@ -1,0 +1,51 @@
+"""Exceptions that name the problem and the fix; the CLI prints them as one line."""
+
+from __future__ import annotations
+
+__all__ = [
+    "HepzooError",
+    "ConfigError",
+    "InvalidDataError",
+    "ModelNotFoundError",
+    "IntegrityError",
+    "PluginError",
+    "PluginConflictError",
+    "IncompatibleSamplerError",
+    "DependencyError",
+]
+
+
+class HepzooError(Exception):
+    """Base of every error hepzoo raises on purpose (bad input, missing model, broken file)."""
+
+
+class ConfigError(HepzooError, ValueError):
+    """A config.json or a keyword argument that cannot describe a valid model."""
+
+
+class InvalidDataError(HepzooError, ValueError):
+    """Arrays or files that do not match the representation (shape, NaN, mask, missing dataset)."""
+
+
+class ModelNotFoundError(HepzooError, LookupError):
+    """An id that no plugin registered and no search path holds."""
+
+
+class IntegrityError(HepzooError):
+    """A downloaded or cached file whose sha256 differs from the registered one."""
+
+
+class PluginError(HepzooError):
+    """A plugin that failed to load or registered something invalid."""
+
+
+class PluginConflictError(PluginError):
+    """Two distributions registered the same name."""
+
+
+class IncompatibleSamplerError(HepzooError, ValueError):
+    """A sampler asked to integrate a law it does not accept."""
+
+
+class DependencyError(HepzooError, ImportError):
+    """An optional dependency (an extra) is needed for this feature."""

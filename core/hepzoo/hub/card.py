@@ -1,0 +1,76 @@
+"""Hub model cards: YAML front matter (library_name, license, tags, datasets, metrics) + markdown."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import attrs
+
+__all__ = ["ModelCard", "parse_front_matter"]
+
+
+@attrs.define
+class ModelCard:
+    """What ``README.md`` of a published model says; ``body`` is free markdown (results, compute)."""
+
+    title: str = ""
+    description: str = ""
+    license: str = "mit"
+    tags: tuple[str, ...] = ()
+    datasets: tuple[str, ...] = ()
+    papers: tuple[str, ...] = ()
+    metrics: dict[str, Any] = attrs.field(factory=dict)
+    body: str = ""
+
+    def render(self, family: str, tag: str | None) -> str:
+        tags = ["hepzoo", "high-energy-physics", "fast-simulation", family, *self.tags]
+        tags += [f"arxiv:{p}" for p in self.papers]
+        lines = ["---", "library_name: hepzoo", f"license: {self.license}", "tags:"]
+        lines += [f"- {json.dumps(t)}" for t in dict.fromkeys(tags)]
+        if self.datasets:
+            lines += ["datasets:"] + [f"- {json.dumps(d)}" for d in self.datasets]
+        if self.metrics:
+            lines += ["metrics:"] + [f"- {json.dumps(m)}" for m in self.metrics]
+            lines += [f"hepzoo_metrics: {json.dumps(self.metrics, sort_keys=True)}"]
+        lines += ["---", ""]
+        model_id = f"{family}/{tag}" if tag else family
+        lines += [f"# {self.title or model_id}", ""]
+        if self.description:
+            lines += [self.description, ""]
+        lines += [
+            "```python",
+            "import hepzoo",
+            f'model = hepzoo.load("{model_id}")',
+            "events = model.sample(10_000, seed=1)",
+            "```",
+            "",
+        ]
+        if self.body:
+            lines += [self.body.strip(), ""]
+        return "\n".join(lines)
+
+
+def parse_front_matter(text: str) -> dict[str, Any]:
+    """The front matter hepzoo writes (one ``key: value`` or ``- item`` per line) as a dict."""
+    if not text.startswith("---"):
+        return {}
+    block = text.split("---", 2)[1]
+    out: dict[str, Any] = {}
+    key = None
+    for line in block.strip().splitlines():
+        if line.startswith("- ") and key:
+            out.setdefault(key, []).append(_value(line[2:]))
+        elif ":" in line:
+            key, _, rest = line.partition(":")
+            key = key.strip()
+            if rest.strip():
+                out[key] = _value(rest.strip())
+    return out
+
+
+def _value(raw: str) -> Any:
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        return raw

@@ -1,0 +1,129 @@
+"""A model folder on disk (config.json + model.safetensors + README.md): write it, read it back."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from hepzoo.config import read_json, structure, unstructure, write_json
+from hepzoo.errors import ConfigError, IntegrityError
+
+if TYPE_CHECKING:
+    from hepzoo.hub.card import ModelCard
+    from hepzoo.model import Model
+
+__all__ = ["CONFIG_NAME", "WEIGHTS_NAME", "CARD_NAME", "save_pretrained", "load_pretrained"]
+
+CONFIG_NAME = "config.json"
+WEIGHTS_NAME = "model.safetensors"
+CARD_NAME = "README.md"
+
+
+def _version() -> str:
+    from hepzoo import __version__
+
+    return __version__
+
+
+def save_pretrained(model: Model, directory: str | Path, card: ModelCard | None = None) -> Path:
+    """Write the three files into ``directory`` atomically (a half-written folder never appears)."""
+    from safetensors.torch import save_file
+
+    from hepzoo.hub.card import ModelCard
+
+    directory = Path(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    try:
+        write_json(
+            tmp / CONFIG_NAME,
+            {
+                "family": model.family,
+                "tag": model.tag,
+                "hepzoo_version": _version(),
+                "config": unstructure(model.config),
+            },
+        )
+        state = {k: v.detach().cpu().contiguous().clone() for k, v in model.state_dict().items()}
+        save_file(state, str(tmp / WEIGHTS_NAME), metadata={"format": "pt", "family": model.family})
+        card = card or ModelCard()
+        (tmp / CARD_NAME).write_text(card.render(model.family, model.tag))
+        if directory.exists():
+            shutil.rmtree(directory)
+        os.replace(tmp, directory)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+    return directory
+
+
+def load_pretrained(
+    directory: str | Path, expected_family: str | None = None, tag: str | None = None
+) -> Model:
+    """Build a model from its folder: config -> family class -> strict weight loading."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    from hepzoo.plugins.manager import get_registry
+
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise ConfigError(f"{directory} is not a model folder (expected {CONFIG_NAME} and {WEIGHTS_NAME})")
+    data = read_json(directory / CONFIG_NAME)
+    family = data.get("family")
+    if expected_family and family != expected_family:
+        raise ConfigError(f"{directory} holds a {family!r} model, expected {expected_family!r}")
+    entry = get_registry().get("family", family)
+    cls = entry.load()
+    config = structure(data.get("config", {}), cls.config_cls, what=f"{directory / CONFIG_NAME}")
+    model = cls.from_config(config)
+    model.tag = tag or data.get("tag")
+    weights = directory / WEIGHTS_NAME
+    if not weights.exists():
+        raise ConfigError(f"{directory} has no {WEIGHTS_NAME}")
+    try:
+        state = load_file(str(weights))
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise IntegrityError(f"{weights} is not a readable safetensors file ({exc}); download it again") from None
+    load_state_strict(model, state, str(weights))
+    return model.eval()
+
+
+def load_state_strict(model, state: dict, where: str) -> None:
+    """load_state_dict(strict=True) with an error that lists missing, extra and mis-shaped keys."""
+    _resize_variable_buffers(model, state)
+    own = model.state_dict()
+    missing = sorted(set(own) - set(state))
+    extra = sorted(set(state) - set(own))
+    shapes = [
+        f"{k}: file {tuple(state[k].shape)} vs model {tuple(own[k].shape)}"
+        for k in sorted(set(own) & set(state))
+        if tuple(own[k].shape) != tuple(state[k].shape)
+    ]
+    if missing or extra or shapes:
+        parts = []
+        if missing:
+            parts.append(f"missing keys {missing[:5]}{' ...' if len(missing) > 5 else ''}")
+        if extra:
+            parts.append(f"unexpected keys {extra[:5]}{' ...' if len(extra) > 5 else ''}")
+        if shapes:
+            parts.append("shape mismatch " + "; ".join(shapes[:3]))
+        raise ConfigError(
+            f"{where} does not fit the model its config describes ({', '.join(parts)}); "
+            "the weights and config.json come from different models"
+        )
+    model.load_state_dict(state, strict=True)
+
+
+def _resize_variable_buffers(model, state: dict) -> None:
+    """Give buffers a module declares variable-sized (``_resizable_buffers``) the file's shape."""
+    import torch
+
+    for prefix, module in model.named_modules():
+        for name in getattr(module, "_resizable_buffers", ()):
+            key = f"{prefix}.{name}" if prefix else name
+            if key in state:
+                module.register_buffer(name, torch.empty_like(state[key]))

@@ -1,0 +1,47 @@
+"""Shared fixtures: a small registered test family, the shared/ folder when present."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """../shared beside the checkout (goldens, references); tests using it skip without it."""
+    path = Path(os.environ.get("HEPZOO_SHARED", ROOT.parent / "shared"))
+    if not path.is_dir():
+        pytest.skip("../shared is not present")
+    return path
+
+
+@pytest.fixture(scope="session")
+def registry():
+    """The process registry with the core's test family added."""
+    from hepzoo.plugins.manager import get_registry
+
+    reg = get_registry()
+    if "test-tabular-edm" not in reg.names("family"):
+        reg.current_distribution = "hepzoo-tests"
+        reg.add_family("test-tabular-edm", "hepzoo.testing.families:TabularEDM", "core test family")
+        reg.current_distribution = "?"
+    return reg
+
+
+@pytest.fixture
+def tabular_model(registry):
+    """A fitted (untrained) TabularEDM on correlated Gaussian data."""
+    import torch
+
+    from hepzoo.testing.families import TabularConfig, TabularEDM
+
+    torch.manual_seed(0)
+    data = np.random.default_rng(0).multivariate_normal([1.0, -2.0], [[1.0, 0.5], [0.5, 2.0]], size=256)
+    model = TabularEDM(TabularConfig()).fit(data)
+    model.tag = "unit"
+    return model

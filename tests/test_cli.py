@@ -1,0 +1,74 @@
+"""The hepzoo command line: every error is one clear line; commands do what they say."""
+
+from __future__ import annotations
+
+import json
+
+import h5py
+import pytest
+
+from hepzoo.cli.main import main
+
+
+def test_unknown_model_is_one_line_with_suggestions(registry, capsys):
+    assert main(["info", "epic-gan/jetnet150-tpo"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("hepzoo: error:") and len(err.splitlines()) == 1
+    assert "Traceback" not in err
+
+
+def test_bad_id_grammar(capsys):
+    assert main(["sample", "not-an-id", "-n", "3", "-o", "x.h5"]) == 2
+    assert "family/tag" in capsys.readouterr().err
+
+
+def test_debug_shows_the_exception(registry):
+    from hepzoo.errors import ModelNotFoundError
+
+    with pytest.raises(ModelNotFoundError):
+        main(["--debug", "info", "nobody/nothing"])
+
+
+def test_sample_from_local_dir_writes_a_file(tabular_model, tmp_path, capsys):
+    folder = tabular_model.save_pretrained(tmp_path / "m")
+    out = tmp_path / "events.h5"
+    assert main(["sample", f"local-dir:{folder}", "-n", "12", "-o", str(out), "--seed", "1",
+                 "--steps", "4", "--sampler", "euler", "-q"]) == 0
+    with h5py.File(out) as f:
+        assert f["a"].shape == (12,)
+    assert "wrote 12 events" in capsys.readouterr().out
+
+
+def test_bad_condition_syntax(tabular_model, tmp_path, capsys):
+    folder = tabular_model.save_pretrained(tmp_path / "m")
+    assert main(["sample", f"local-dir:{folder}", "-n", "2", "-o", str(tmp_path / "x.h5"), "--cond", "mass"]) == 2
+    assert "key=value" in capsys.readouterr().err
+
+
+def test_list_json_and_plugins(capsys):
+    assert main(["list", "--json"]) == 0
+    assert isinstance(json.loads(capsys.readouterr().out), list)
+    assert main(["plugins"]) == 0
+    assert "builtin" in capsys.readouterr().out
+
+
+def test_mirror_copies_a_verified_model(tabular_model, registry, tmp_path, monkeypatch, capsys):
+    from hepzoo.hub.integrity import sha256_file
+    from hepzoo.registry import PretrainedEntry
+
+    folder = tabular_model.save_pretrained(tmp_path / "src" / "test-tabular-edm" / "cli-mirror")
+    registry.add_pretrained(PretrainedEntry(
+        family="test-tabular-edm", tag="cli-mirror", repo_id="org/none",
+        files={f: sha256_file(folder / f) for f in ("config.json", "model.safetensors", "README.md")}))
+    monkeypatch.setenv("HEPZOO_PATH", str(tmp_path / "src"))
+    assert main(["mirror", "test-tabular-edm/cli-mirror", "-o", str(tmp_path / "mirror")]) == 0
+    assert (tmp_path / "mirror" / "test-tabular-edm" / "cli-mirror" / "model.safetensors").is_file()
+    assert "HEPZOO_PATH" in capsys.readouterr().out
+    assert main(["mirror", f"local-dir:{folder}", "-o", str(tmp_path / "m2")]) == 2
+
+
+def test_publish_dry_run_prints_registry_hashes(tabular_model, registry, tmp_path, capsys):
+    folder = tabular_model.save_pretrained(tmp_path / "m")
+    assert main(["publish", str(folder), "--repo-id", "org/name", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "model.safetensors" in out and 'repo_id="org/name"' in out
