@@ -11,6 +11,7 @@ DATASET_CATALOGS = ("hepzoo.data.jets.catalog", "hepzoo.data.showers.catalog")
 def hepzoo_register(registry) -> None:
     import importlib
 
+    from hepzoo.data.datasets import DatasetSpec
     from hepzoo.samplers.catalog import OBJECTIVES, SAMPLERS
 
     for name, target, law in OBJECTIVES:
@@ -22,5 +23,6 @@ def hepzoo_register(registry) -> None:
             module = importlib.import_module(module_name)
         except ImportError:
             continue
-        for name, attr in getattr(module, "DATASET_TARGETS", {}).items():
-            registry.add_dataset(name, f"{module_name}:{attr}")
+        for attr, value in sorted(vars(module).items()):
+            if isinstance(value, DatasetSpec):
+                registry.add_dataset(value.name, f"{module_name}:{attr}", value.description)

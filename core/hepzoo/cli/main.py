@@ -106,11 +106,27 @@ def cmd_sample(args) -> int:
     return 0
 
 
-def cmd_evaluate(args) -> int:
-    from hepzoo.evaluation import evaluate, format_report
+def _reference(spec: str):
+    """A file path, or a registered dataset ``name[:split]`` (default split: test)."""
+    from hepzoo.data.datasets import load_dataset
+    from hepzoo.evaluation import load_samples
+    from hepzoo.plugins.manager import get_registry
 
-    metrics = evaluate(args.generated, args.reference, output_dir=args.output, max_events=args.max_events,
-                       seed=args.seed)
+    if Path(spec).exists():
+        return load_samples(spec)
+    name, _, split = spec.partition(":")
+    if name in get_registry().names("dataset"):
+        return load_dataset(name, split or "test")
+    raise ConfigError(f"--reference {spec!r} is neither a file nor a dataset (see 'hepzoo data list')")
+
+
+def cmd_evaluate(args) -> int:
+    from hepzoo.evaluation import evaluate, format_report, load_samples
+
+    gen, ref = load_samples(args.generated), _reference(args.reference)
+    if args.max_events:
+        gen, ref = gen[: args.max_events], ref[: args.max_events]
+    metrics = evaluate(gen, ref, output_dir=args.output, seed=args.seed)
     print(format_report(metrics))
     if args.output:
         print(f"metrics and plots in {args.output}")
@@ -161,6 +177,25 @@ def cmd_publish(args) -> int:
     url = publish(args.directory, args.repo_id, revision=args.revision, private=args.private,
                   dry_run=args.dry_run)
     print(url)
+    return 0
+
+
+def cmd_release(args) -> int:
+    from hepzoo.hub.card import ModelCard
+    from hepzoo.hub.release import release
+
+    card = ModelCard(
+        title=args.title or "",
+        description=args.description or "",
+        license=args.license,
+        datasets=tuple(args.dataset or ()),
+        papers=tuple(args.paper or ()),
+        body=Path(args.notes).read_text() if args.notes else "",
+    )
+    out = release(args.directory, args.output, args.reference, tag=args.tag, n=args.n, seed=args.seed,
+                  card=card, reference_command=args.reference_command or "", repo_id=args.repo_id or "")
+    print(json.dumps({k: v for k, v in out.items() if k != "registry"}, indent=2))
+    print("registry entry:\n" + out["registry"])
     return 0
 
 
@@ -238,6 +273,21 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--revision")
     s.add_argument("--private", action="store_true")
     s.add_argument("--dry-run", action="store_true")
+    s = sub.add_parser("release", help="evaluate a trained model on held-out data and write its Hub folder + card")
+    s.add_argument("directory", help="the trained model folder (save_pretrained)")
+    s.add_argument("--reference", required=True, help="held-out reference file")
+    s.add_argument("--tag", required=True)
+    s.add_argument("-o", "--output", required=True, help="e.g. registry/FAMILY/TAG")
+    s.add_argument("-n", type=int, default=10_000)
+    s.add_argument("--seed", type=int, default=1)
+    s.add_argument("--title")
+    s.add_argument("--description")
+    s.add_argument("--license", default="mit")
+    s.add_argument("--dataset", action="append")
+    s.add_argument("--paper", action="append", help="arXiv id")
+    s.add_argument("--notes", help="markdown file with training details for the card")
+    s.add_argument("--reference-command", help="the command that makes the reference file")
+    s.add_argument("--repo-id")
     s = sub.add_parser("mirror", help="copy verified models into a folder for offline clusters")
     s.add_argument("models", nargs="+")
     s.add_argument("-o", "--output", required=True)
@@ -251,6 +301,7 @@ COMMANDS = {
     "sample": cmd_sample,
     "evaluate": cmd_evaluate,
     "publish": cmd_publish,
+    "release": cmd_release,
     "mirror": cmd_mirror,
 }
 

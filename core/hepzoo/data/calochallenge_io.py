@@ -1,0 +1,134 @@
+"""CaloChallenge HDF5 files: ``incident_energies`` [N, 1] and ``showers`` [N, n_voxels], in MeV.
+
+The layout is the one the challenge's ``code/evaluate.py`` reads (CaloChallenge/homepage): both
+datasets at the file root, gzip-compressed; hepzoo adds an optional ``metadata`` group (JSON
+attributes) that the challenge's reader ignores.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import h5py
+import numpy as np
+
+from hepzoo.data.h5 import atomic_h5
+from hepzoo.errors import ConfigError, InvalidDataError
+
+if TYPE_CHECKING:
+    from hepzoo.representations.voxel import Voxel
+    from hepzoo.samples import Samples
+
+__all__ = ["write_calochallenge", "read_calochallenge", "create_calochallenge", "METADATA_GROUP"]
+
+METADATA_GROUP = "metadata"
+
+
+def _showers_chunks(n: int, n_voxels: int) -> tuple[int, int]:
+    rows = max(1, min(n, (1 << 20) // max(n_voxels, 1)))  # about 4 MiB of float32 per chunk
+    return (rows, n_voxels)
+
+
+def create_calochallenge(f: h5py.File, n: int, n_voxels: int, meta: dict[str, Any] | None = None):
+    """Create empty ``incident_energies``/``showers`` datasets in an open file (for chunked writers)."""
+    if n < 1:
+        raise InvalidDataError(f"a CaloChallenge file needs at least one shower; got n={n}")
+    energies = f.create_dataset("incident_energies", shape=(n, 1), dtype="float32", compression="gzip")
+    showers = f.create_dataset(
+        "showers",
+        shape=(n, n_voxels),
+        dtype="float32",
+        compression="gzip",
+        chunks=_showers_chunks(n, n_voxels),
+    )
+    if meta:
+        group = f.create_group(METADATA_GROUP)
+        for key, value in meta.items():
+            group.attrs[key] = json.dumps(value, default=str)
+    return energies, showers
+
+
+def write_calochallenge(path: str | Path, samples: Samples, meta: dict[str, Any] | None = None) -> Path:
+    """Write voxel Samples (``cond["energy"]`` in MeV) as a CaloChallenge HDF5 file, atomically."""
+    path = Path(path)
+    if "energy" not in samples.cond:
+        raise InvalidDataError(
+            "CaloChallenge files need the incident energy per shower: pass cond={'energy': E_MeV} in Samples"
+        )
+    x = np.asarray(samples.x, dtype=np.float32)
+    energy = np.asarray(samples.cond["energy"], dtype=np.float32).reshape(-1, 1)
+    meta = {**samples.meta, **(meta or {})}
+    meta.setdefault("geometry", getattr(samples.representation, "name", ""))
+    with atomic_h5(path) as f:
+        e_ds, s_ds = create_calochallenge(f, len(x), x.shape[1], meta)
+        e_ds[...] = energy
+        s_ds[...] = x
+    return path
+
+
+def _read_meta(f: h5py.File) -> dict[str, Any]:
+    if METADATA_GROUP not in f:
+        return {}
+    out = {}
+    for key, value in f[METADATA_GROUP].attrs.items():
+        try:
+            out[key] = json.loads(value)
+        except (TypeError, json.JSONDecodeError):
+            out[key] = value
+    return out
+
+
+def read_calochallenge(
+    path: str | Path, representation: Voxel | None = None, start: int = 0, stop: int | None = None
+) -> Samples:
+    """Read a CaloChallenge HDF5 file (rows ``start:stop``) as voxel Samples in MeV.
+
+    Without ``representation`` the geometry is inferred from the voxel count (368 / 533 / 6480
+    / 40500 for DS1 photons / DS1 pions / DS2 / DS3).
+    """
+    from hepzoo.data.showers.geometry import geometry_for_voxels
+    from hepzoo.representations.voxel import Voxel
+    from hepzoo.samples import Samples
+
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidDataError(f"CaloChallenge file {path} does not exist; check the path")
+    try:
+        f = h5py.File(path, "r")
+    except OSError as exc:
+        raise InvalidDataError(
+            f"{path} is not a readable HDF5 file ({exc}); re-download or regenerate it"
+        ) from None
+    with f:
+        missing = [k for k in ("incident_energies", "showers") if k not in f]
+        if missing:
+            raise InvalidDataError(
+                f"{path} is not a CaloChallenge file: it lacks {missing} (it has {sorted(f.keys())}); "
+                "expected datasets 'incident_energies' [N, 1] and 'showers' [N, n_voxels]"
+            )
+        e_ds, s_ds = f["incident_energies"], f["showers"]
+        if s_ds.ndim != 2 or e_ds.shape[0] != s_ds.shape[0] or e_ds.size != e_ds.shape[0]:
+            raise InvalidDataError(
+                f"{path}: 'incident_energies' {e_ds.shape} and 'showers' {s_ds.shape} must be [N, 1] and "
+                "[N, n_voxels] with the same N"
+            )
+        if representation is None:
+            try:
+                representation = Voxel.from_geometry(geometry_for_voxels(s_ds.shape[1]))
+            except ConfigError as exc:
+                raise InvalidDataError(f"{path}: {exc}") from None
+        elif s_ds.shape[1] != representation.n_voxels:
+            raise InvalidDataError(
+                f"{path} has {s_ds.shape[1]} voxels per shower but geometry {representation.name!r} has "
+                f"{representation.n_voxels}; read it with the matching geometry"
+            )
+        sel = slice(start, stop)
+        x = np.asarray(s_ds[sel], dtype=np.float32)
+        energy = np.asarray(e_ds[sel], dtype=np.float32).reshape(-1)
+        meta = _read_meta(f)
+    if not np.isfinite(energy).all() or (energy <= 0).any():
+        raise InvalidDataError(f"{path}: incident energies must be finite and > 0 MeV")
+    meta["source"] = str(path)
+    return Samples(x=x, representation=representation, cond={"energy": energy}, meta=meta)

@@ -1,0 +1,127 @@
+"""JetNet's generative metrics (arXiv:2106.11535, arXiv:2211.10295): W1M, W1P, W1EFP, FPD, KPD.
+
+Each takes the real (reference) and generated jets -- Samples, arrays [N, P, 3] of (eta_rel,
+phi_rel, pt_rel) (mask = any non-zero feature), arrays [N, P, 4] with the mask last, or a tuple
+(x, mask) -- and returns (value, error) with jetnet 0.2.5's definitions and defaults. FPD/KPD
+also accept precomputed features [N, F].
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy.stats import wasserstein_distance
+
+from hepzoo.data.jets.kinematics import jet_mass
+from hepzoo.errors import InvalidDataError
+from hepzoo.metrics import stats
+from hepzoo.metrics.efp import W1EFP_INDICES, efps
+
+__all__ = ["as_jets", "w1m", "w1p", "w1efp", "fpd", "kpd", "fpd_kpd_features"]
+
+
+def as_jets(jets: Any, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(x [N, P, 3] float64, mask [N, P] bool) from Samples, arrays or (x, mask)."""
+    if hasattr(jets, "representation") and hasattr(jets, "x"):
+        x, mask = jets.x, jets.mask if mask is None else mask
+    elif isinstance(jets, tuple) and len(jets) == 2:
+        x, mask = jets
+    else:
+        x = jets
+    if hasattr(x, "detach"):  # a torch tensor
+        x = x.detach().cpu().numpy()
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 3 or x.shape[2] not in (3, 4):
+        raise InvalidDataError(
+            f"jets must be [N, P, 3] (eta_rel, phi_rel, pt_rel) or [N, P, 4] with a mask; got {x.shape}"
+        )
+    if x.shape[2] == 4:
+        mask = x[..., 3] > 0.5 if mask is None else mask
+        x = x[..., :3]
+    mask = (x != 0).any(-1) if mask is None else np.asarray(mask).reshape(x.shape[:2]).astype(bool)
+    if not np.isfinite(x[mask]).all():
+        raise InvalidDataError("jets contain NaN or inf particle features; drop those jets first")
+    return np.where(mask[..., None], x, 0.0), mask
+
+
+def w1m(
+    real: Any, gen: Any, num_eval_samples: int = 50_000, num_batches: int = 5, seed: int | None = None
+) -> tuple[float, float]:
+    """W1 between relative jet masses (m/pT of the summed massless constituents): (mean, std)."""
+    m_real, m_gen = jet_mass(*as_jets(real)), jet_mass(*as_jets(gen))
+    mean, std = stats.bootstrap_w1(m_real, m_gen, num_eval_samples, num_batches, seed)
+    return float(mean), float(std)
+
+
+def w1p(
+    real: Any,
+    gen: Any,
+    exclude_zeros: bool = True,
+    num_eval_samples: int = 50_000,
+    num_batches: int = 5,
+    seed: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-feature W1 of (eta_rel, phi_rel, pt_rel) over real particles: (means [3], stds [3])."""
+    (xr, mr), (xg, mg) = as_jets(real), as_jets(gen)
+    if exclude_zeros:
+        mr, mg = mr & (xr != 0).any(-1), mg & (xg != 0).any(-1)
+    rng = np.random.default_rng(seed)
+    w1s = []
+    for _ in range(num_batches):
+        ir = rng.choice(len(xr), size=num_eval_samples)
+        ig = rng.choice(len(xg), size=num_eval_samples)
+        pr, pg = xr[ir][mr[ir]], xg[ig][mg[ig]]
+        if len(pr) == 0 or len(pg) == 0:
+            w1s.append([np.inf] * 3)
+            continue
+        w1s.append([wasserstein_distance(pr[:, i], pg[:, i]) for i in range(3)])
+    return np.mean(w1s, axis=0), np.std(w1s, axis=0)
+
+
+def w1efp(
+    real: Any, gen: Any, num_eval_samples: int = 50_000, num_batches: int = 5, seed: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-EFP W1 of the 5 prime EFPs with n = 4, d = 4: (means [5], stds [5])."""
+    e_real = efps(*as_jets(real), indices=W1EFP_INDICES)
+    e_gen = efps(*as_jets(gen), indices=W1EFP_INDICES)
+    return stats.bootstrap_w1(e_real, e_gen, num_eval_samples, num_batches, seed)
+
+
+def fpd_kpd_features(jets: Any) -> np.ndarray:
+    """The 36 EFPs with d <= 4 that FPD and KPD compare, ``[N, 36]``."""
+    return efps(*as_jets(jets))
+
+
+def _features(obj: Any) -> np.ndarray:
+    if isinstance(obj, np.ndarray) and obj.ndim == 2:
+        return obj
+    return fpd_kpd_features(obj)
+
+
+def fpd(
+    real: Any,
+    gen: Any,
+    min_samples: int = 20_000,
+    max_samples: int = 50_000,
+    num_batches: int = 20,
+    num_points: int = 10,
+    normalise: bool = True,
+    seed: int = 42,
+) -> tuple[float, float]:
+    """Frechet physics distance on the 36 EFPs, extrapolated to N -> inf: (value, error)."""
+    return stats.fpd_extrapolated(
+        _features(real), _features(gen), min_samples, max_samples, num_batches, num_points, normalise, seed
+    )
+
+
+def kpd(
+    real: Any,
+    gen: Any,
+    num_batches: int = 10,
+    batch_size: int = 5_000,
+    normalise: bool = True,
+    seed: int = 42,
+) -> tuple[float, float]:
+    """Kernel physics distance (polynomial kernel of degree 4) on the 36 EFPs: (median, error)."""
+    return stats.kpd_batches(_features(real), _features(gen), num_batches, batch_size, normalise, seed)

@@ -1,0 +1,127 @@
+"""GAN losses (LSGAN, WGAN-GP) and the generator objective whose law a one-shot sampler runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import nn
+
+from hepzoo._random import rand, randn
+from hepzoo.errors import ConfigError, HepzooError
+from hepzoo.objectives.base import GenerativeObjective, Law, LawFn
+
+__all__ = [
+    "lsgan_critic_loss",
+    "lsgan_generator_loss",
+    "wgan_critic_loss",
+    "wgan_generator_loss",
+    "gradient_penalty",
+    "GeneratorObjective",
+    "AdversarialLossError",
+]
+
+GAN_LOSSES = ("lsgan", "wgan-gp")
+
+
+class AdversarialLossError(HepzooError, NotImplementedError):
+    """``GeneratorObjective.loss`` was called: a GAN trains against its critic, not alone."""
+
+
+def lsgan_critic_loss(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
+    """Least-squares critic loss ``0.5 * mean[(D(x)-1)^2] + 0.5 * mean[D(G(z))^2]``.
+
+    Mao et al. 2017, arXiv:1611.04076 (a=0, b=c=1; EPiC-GAN's convention).
+    """
+    return 0.5 * ((real_scores - 1.0) ** 2).mean() + 0.5 * (fake_scores**2).mean()
+
+
+def lsgan_generator_loss(fake_scores: torch.Tensor) -> torch.Tensor:
+    """Least-squares generator loss ``0.5 * mean[(D(G(z))-1)^2]`` (Mao et al. 2017, arXiv:1611.04076)."""
+    return 0.5 * ((fake_scores - 1.0) ** 2).mean()
+
+
+def wgan_critic_loss(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
+    """Wasserstein critic loss ``mean[D(G(z))] - mean[D(x)]`` (Arjovsky et al. 2017, arXiv:1701.07875)."""
+    return fake_scores.mean() - real_scores.mean()
+
+
+def wgan_generator_loss(fake_scores: torch.Tensor) -> torch.Tensor:
+    """Wasserstein generator loss ``-mean[D(G(z))]`` (Arjovsky et al. 2017, arXiv:1701.07875)."""
+    return -fake_scores.mean()
+
+
+def gradient_penalty(
+    critic: Callable[..., torch.Tensor],
+    real: torch.Tensor,
+    fake: torch.Tensor,
+    generator: torch.Generator,
+    weight: float = 10.0,
+    critic_kwargs: dict[str, Any] | None = None,
+    mask: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """WGAN-GP penalty ``weight * mean[(||grad D(x_hat)||_2 - 1)^2]`` on random interpolates.
+
+    Gulrajani et al. 2017, arXiv:1704.00028. ``x_hat = e*real + (1-e)*fake`` with one uniform ``e``
+    per event drawn from ``generator``; ``critic(x_hat, **critic_kwargs)`` must return scores
+    ``[B]`` or ``[B, 1]``. With a ``[B, P]`` ``mask`` the padded entries of ``x_hat`` are zeroed.
+    """
+    if real.shape != fake.shape:
+        raise ConfigError(
+            f"gradient_penalty needs real and fake batches of one shape, got {tuple(real.shape)} and "
+            f"{tuple(fake.shape)}; draw as many fake events as real ones"
+        )
+    eps = rand((real.shape[0],) + (1,) * (real.dim() - 1), generator, device=real.device, dtype=real.dtype)
+    x_hat = (eps * real.detach() + (1.0 - eps) * fake.detach()).requires_grad_(True)
+    if mask is not None:
+        x_hat = x_hat * mask.unsqueeze(-1).to(x_hat.dtype)
+    scores = critic(x_hat, **(critic_kwargs or {}))
+    (grad,) = torch.autograd.grad(scores.sum(), x_hat, create_graph=True)
+    norm = grad.flatten(1).norm(2, dim=1)
+    return weight * ((norm - 1.0) ** 2).mean()
+
+
+class GeneratorObjective(GenerativeObjective):
+    """A GAN generator ``G(z)``: its law is the generator itself, run once by the one-shot sampler.
+
+    ``loss`` names the adversarial loss its plugin trains with ("lsgan", Mao et al. 2017,
+    arXiv:1611.04076; or "wgan-gp", Gulrajani et al. 2017, arXiv:1704.00028). The critic is not part
+    of the objective: plugins write their own training step with the loss functions of this module.
+    """
+
+    law = Law.GENERATOR
+
+    def __init__(self, backbone: nn.Module, loss: str = "lsgan") -> None:
+        super().__init__(backbone)
+        if loss not in GAN_LOSSES:
+            raise ConfigError(f"unknown GAN loss {loss!r}; use one of {', '.join(GAN_LOSSES)}")
+        self.loss_name = loss
+
+    def loss(
+        self,
+        x: torch.Tensor,
+        cond: torch.Tensor | None = None,
+        mask: torch.Tensor | None = None,
+        generator: torch.Generator | None = None,
+    ) -> torch.Tensor:
+        raise AdversarialLossError(
+            "a GAN has no single-network loss: train it with its critic, using "
+            "hepzoo.objectives.gan.lsgan_critic_loss / lsgan_generator_loss (or wgan_* with "
+            "gradient_penalty) in the plugin's own training step"
+        )
+
+    def law_fn(self, cond: torch.Tensor | None = None, mask: torch.Tensor | None = None) -> LawFn:
+        def fn(z: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+            tt = torch.as_tensor(t, device=z.device, dtype=z.dtype).reshape(-1).expand(z.shape[0])
+            return self.backbone(z, tt, cond, mask)
+
+        return fn
+
+    def schedule(self, steps: int, device: torch.device | str | None = None) -> torch.Tensor:
+        return torch.tensor([0.0, 1.0], device=device)
+
+    def initial_noise(
+        self, shape: tuple[int, ...], generator: torch.Generator, device: torch.device | str | None = None
+    ) -> torch.Tensor:
+        return randn(shape, generator, device)

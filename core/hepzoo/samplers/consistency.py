@@ -1,0 +1,38 @@
+"""Multistep consistency sampling: denoise, re-noise to a lower sigma, denoise again."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from hepzoo.objectives.base import Law, LawFn
+from hepzoo.samplers._common import grid_values, masked, noise_like, require_law, times
+
+__all__ = ["multistep_consistency"]
+
+
+def multistep_consistency(
+    law_fn: LawFn,
+    x: torch.Tensor,
+    grid: torch.Tensor,
+    *,
+    generator: torch.Generator,
+    mask: torch.Tensor | None = None,
+    sigma_eps: float = 0.0,
+) -> torch.Tensor:
+    """Song et al. 2023 (arXiv:2303.01469, Alg. 1): ``x = f(x, sigma_0)``, then for each later
+    nonzero sigma ``tau`` of the grid ``x = f(x + sqrt(tau^2 - sigma_eps^2) z, tau)``.
+
+    ``f`` is the law (a consistency model's output, or any denoiser, which then gives its posterior
+    means rather than exact samples). ``sigma_eps`` is the sigma at which ``f`` is the identity.
+    """
+    values = grid_values(grid)
+    require_law(values, Law.DENOISER, "multistep-consistency")
+    x = masked(law_fn(x, times(values[0], x)), mask)
+    for tau in values[1:]:
+        if tau <= sigma_eps:
+            continue
+        x_tau = masked(x + math.sqrt(tau**2 - sigma_eps**2) * noise_like(x, generator), mask)
+        x = masked(law_fn(x_tau, times(tau, x)), mask)
+    return x

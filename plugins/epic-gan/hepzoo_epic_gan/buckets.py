@@ -1,0 +1,38 @@
+"""Group jets by multiplicity: EPiC-GAN runs dense [b, n, 3] batches with no mask (the authors' bucketing)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+__all__ = ["multiplicity_groups", "dense_by_multiplicity"]
+
+
+def multiplicity_groups(counts: torch.Tensor | np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """``[(n, indices)]`` for each distinct count, in increasing ``n`` (indices in input order)."""
+    counts = np.asarray(torch.as_tensor(counts).cpu().numpy() if isinstance(counts, torch.Tensor) else counts)
+    counts = counts.astype(np.int64)
+    order = np.argsort(counts, kind="stable")
+    values, starts = np.unique(counts[order], return_index=True)
+    ends = np.append(starts[1:], len(order))
+    return [(int(v), order[s:e]) for v, s, e in zip(values, starts, ends)]
+
+
+def dense_by_multiplicity(x: np.ndarray, mask: np.ndarray) -> dict[int, np.ndarray]:
+    """Padded jets ``[J, P, F]`` + mask -> ``{n: [jets with n particles, n, F]}`` of their real particles.
+
+    Real particles are assumed to come first in each jet (JetNet's zero padding at the end); a mask
+    with gaps is compacted first.
+    """
+    counts = mask.sum(1)
+    out: dict[int, np.ndarray] = {}
+    for n, idx in multiplicity_groups(counts):
+        if n == 0:
+            continue
+        sub_mask = mask[idx]
+        if sub_mask[:, :n].all():
+            out[n] = np.ascontiguousarray(x[idx, :n])
+        else:  # gaps in the mask: keep the real particles in their order
+            order = np.argsort(~sub_mask, axis=1, kind="stable")[:, :n]
+            out[n] = np.take_along_axis(x[idx], order[..., None], axis=1)
+    return out

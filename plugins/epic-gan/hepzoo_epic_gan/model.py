@@ -1,0 +1,142 @@
+"""EpicGanModel: the published EPiC-GAN (generator + fitted normalisation + multiplicity prior)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+import torch
+
+from hepzoo.errors import ConfigError, InvalidDataError
+from hepzoo.model import Model
+from hepzoo.objectives.gan import GeneratorObjective
+from hepzoo.prior import EmpiricalPrior
+from hepzoo.representations.point_cloud import PointCloud
+from hepzoo.samples import Samples
+from hepzoo_epic_gan.buckets import dense_by_multiplicity, multiplicity_groups
+from hepzoo_epic_gan.config import FEATURES, EpicGanConfig
+from hepzoo_epic_gan.generator import EPiCGenerator
+from hepzoo_epic_gan.layers import fold_weight_norm
+from hepzoo_epic_gan.preprocessing import JetNormaliser, center_jets, from_authors, to_authors
+
+__all__ = ["EpicGanModel"]
+
+
+class EpicGanModel(Model):
+    """EPiC-GAN (Buhmann, Kasieczka, Thaler, arXiv:2301.08128) as a hepzoo model.
+
+    State dict: ``objective.backbone.*`` (the generator, weight-normalised), ``normaliser.*``
+    (mean/std/pt_min), ``prior.*`` (the multiplicity KDE). The critic is not part of it.
+    Sampling draws multiplicities from the prior and runs one dense generator call per
+    multiplicity; in eval mode the weight norm is folded into plain weights once (``fast=True``)
+    and, on CUDA, ``autocast_bf16=True`` runs the generator in bfloat16.
+    """
+
+    family: ClassVar[str] = "epic-gan"
+    config_cls: ClassVar[type] = EpicGanConfig
+    default_sampler = "one-shot"
+    default_steps = 1
+    default_batch_size = 10_000
+
+    def __init__(self, config: EpicGanConfig | None = None) -> None:
+        config = config or EpicGanConfig()
+        if tuple(config.features) != FEATURES:
+            raise ConfigError(f"EPiC-GAN features must be {FEATURES}, got {tuple(config.features)}")
+        if config.max_particles < 1:
+            raise ConfigError(f"max_particles must be >= 1, got {config.max_particles}")
+        super().__init__(config)
+        self.representation = PointCloud(config.max_particles, FEATURES)
+        self.objective = GeneratorObjective(EPiCGenerator(config.generator), loss="lsgan")
+        self.normaliser = JetNormaliser(config.norm_sigma)
+        self.prior = EmpiricalPrior(("n_particles",), integer=("n_particles",))
+        self.fast = True
+        self.autocast_bf16 = False
+        object.__setattr__(self, "_fast_cache", (None, None))
+
+    @property
+    def generator(self) -> EPiCGenerator:
+        """The (weight-normalised, trainable) generator."""
+        return self.objective.backbone
+
+    # -- building from data ----------------------------------------------------------------------
+    @classmethod
+    def from_training_data(cls, samples: Samples, config: EpicGanConfig | None = None) -> EpicGanModel:
+        """A fresh (untrained) model whose normalisation and multiplicity prior are fitted on ``samples``."""
+        if tuple(samples.representation.features) != FEATURES or samples.mask is None:
+            raise InvalidDataError(
+                f"EPiC-GAN trains on point clouds with features {FEATURES} and a mask; got "
+                f"{tuple(samples.representation.features)} (mask {'absent' if samples.mask is None else 'present'})"
+            )
+        config = config or EpicGanConfig(max_particles=int(samples.x.shape[1]))
+        model = cls(config)
+        counts = samples.mask.sum(1)
+        if (counts < 1).any():
+            raise InvalidDataError(f"{int((counts < 1).sum())} jets have no particles; drop them before training")
+        if counts.max() > config.max_particles:
+            raise InvalidDataError(f"jets have up to {counts.max()} particles > max_particles={config.max_particles}")
+        points = torch.cat([t.reshape(-1, 3) for t in model.training_points(samples).values()])
+        model.normaliser.fit(points)
+        model.prior.fit(torch.as_tensor(counts, dtype=torch.float64).reshape(-1, 1))
+        return model
+
+    @staticmethod
+    def training_points(samples: Samples) -> dict[int, torch.Tensor]:
+        """``{n: [jets, n, (pt, eta, phi)]}``: real particles, authors' order, re-centred (as the authors)."""
+        dense = dense_by_multiplicity(samples.x.astype(np.float32), samples.mask)
+        return {n: center_jets(to_authors(torch.from_numpy(a))) for n, a in dense.items()}
+
+    def normalise(self, points: torch.Tensor) -> torch.Tensor:
+        """Physical ``[..., (pt, eta, phi)]`` -> the network's space (critic input)."""
+        return self.normaliser(points)
+
+    # -- sampling ----------------------------------------------------------------------------------
+    def event_shape(self, cond: dict[str, torch.Tensor]) -> tuple[int, ...]:
+        return (self.config.max_particles, 3)
+
+    def postprocess(self, x, mask, cond):
+        return x.cpu().numpy(), None if mask is None else mask.cpu().numpy()
+
+    def _sampling_generator(self, device: torch.device) -> torch.nn.Module:
+        """The generator to sample with: a folded-weight-norm copy in eval mode (cached)."""
+        gen = self.generator
+        if self.training or not self.fast:
+            return gen
+        key = (str(device), tuple((p.data_ptr(), p._version) for p in gen.parameters()))
+        cached_key, cached = self._fast_cache
+        if cached_key != key:
+            with torch.inference_mode(False), torch.no_grad():
+                copy = EPiCGenerator(self.config.generator)
+                copy.load_state_dict({k: v.detach().clone() for k, v in gen.state_dict().items()})
+                cached = fold_weight_norm(copy).to(device).eval()
+            object.__setattr__(self, "_fast_cache", (key, cached))
+        return cached
+
+    @torch.no_grad()
+    def generate_points(
+        self, counts: torch.Tensor, generator: torch.Generator, device: torch.device | str = "cpu"
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Jets with the given multiplicities ``[B]``: ``(x [B, P, 3] hepzoo order, mask [B, P])``.
+
+        One dense generator call per distinct multiplicity, in increasing order; for each, global
+        then local noise is drawn from the CPU ``generator`` so a seed fixes the jets on any device.
+        """
+        device = torch.device(device)
+        cfg = self.config.generator
+        p_max = self.config.max_particles
+        counts = torch.as_tensor(counts).round().long().clamp(1, p_max).cpu()
+        net = self._sampling_generator(device)
+        use_bf16 = self.autocast_bf16 and device.type == "cuda"
+        out = torch.zeros(len(counts), p_max, 3, device=device)
+        for n, idx in multiplicity_groups(counts):
+            b = len(idx)
+            z_global = torch.randn((b, cfg.latent), generator=generator).to(device)
+            z_local = torch.randn((b, n, cfg.latent_local), generator=generator).to(device)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
+                raw = net(z_global, z_local)
+            jets = self.normaliser.to(device).postprocess(raw.float())
+            out[torch.as_tensor(idx, device=device), :n] = from_authors(jets)
+        mask = torch.arange(p_max)[None, :] < counts[:, None]
+        return out.cpu().numpy(), mask.numpy()
+
+    def generate_batch(self, cond, sampler, steps, generator, device):
+        return self.generate_points(cond["n_particles"], generator, device)

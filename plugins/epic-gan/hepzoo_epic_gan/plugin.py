@@ -1,0 +1,18 @@
+"""Registers the EPiC-GAN family with hepzoo (cheap: names and import paths, no torch import)."""
+
+from __future__ import annotations
+
+from hepzoo.plugins.hookspecs import hookimpl
+
+
+@hookimpl
+def hepzoo_register(registry) -> None:
+    registry.add_family(
+        "epic-gan",
+        "hepzoo_epic_gan.model:EpicGanModel",
+        "EPiC-GAN: equivariant point-cloud GAN for jets (Buhmann, Kasieczka, Thaler, arXiv:2301.08128)",
+        train="hepzoo_epic_gan.train:main_train",
+        convert="hepzoo_epic_gan.convert:main_convert",
+    )
+    registry.add_backbone("epic-generator", "hepzoo_epic_gan.generator:EPiCGenerator", "EPiC-GAN generator")
+    registry.add_backbone("epic-critic", "hepzoo_epic_gan.critic:EPiCCritic", "EPiC-GAN critic (training only)")
