@@ -26,7 +26,7 @@ demo: $(STAMP)
 	mkdir -p $(DEMO_DIR)
 	$(BIN)/hepzoo plugins
 	$(BIN)/hepzoo list
-	$(BIN)/hepzoo data make $(DEMO_DATASET) -n $(DEMO_REF) --seed 20261122 --workers 2 -o $(DEMO_DIR)/reference.h5
+	$(BIN)/hepzoo data make $(DEMO_DATASET) -n $(DEMO_REF) --seed 2 --workers 2 -o $(DEMO_DIR)/reference.h5
 	$(BIN)/hepzoo sample $(DEMO_MODEL) -n $(DEMO_N) --seed 1 -o $(DEMO_DIR)/generated.h5
 	$(BIN)/hepzoo evaluate $(DEMO_DIR)/generated.h5 --reference $(DEMO_DIR)/reference.h5 -o $(DEMO_DIR)
 

@@ -72,3 +72,21 @@ def test_publish_dry_run_prints_registry_hashes(tabular_model, registry, tmp_pat
     assert main(["publish", str(folder), "--repo-id", "org/name", "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "model.safetensors" in out and 'repo_id="org/name"' in out
+
+
+def test_data_make_rejects_unknown_generator_options(capsys):
+    assert main(["data", "make", "calochallenge-ds2", "-n", "2", "-o", "x.h5", "--set", "foo=1"]) == 2
+    assert "accepts ['e_max', 'e_min']" in capsys.readouterr().err
+
+
+def test_data_make_showers_with_fixed_energy(tmp_path, capsys):
+    out = tmp_path / "e10.h5"
+    assert main(["data", "make", "calochallenge-ds2", "-n", "3", "-o", str(out), "--set", "e_min=1e4",
+                 "--set", "e_max=1e4", "-q"]) == 0
+    with h5py.File(out) as f:
+        assert (f["incident_energies"][:] == 1e4).all()
+
+
+def test_evaluate_reference_must_exist(tmp_path, capsys):
+    assert main(["evaluate", str(tmp_path / "none.h5"), "--reference", "no-such-dataset"]) == 2
+    assert "does not exist" in capsys.readouterr().err

@@ -136,8 +136,19 @@ def cmd_evaluate(args) -> int:
 def cmd_data_make(args) -> int:
     from hepzoo.data.datasets import make_dataset
 
+    options = {}
+    for item in args.set or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--set takes key=value (e.g. --set e_min=1e4), got {item!r}")
+        for kind in (int, float, str):
+            try:
+                options[key] = kind(value)
+                break
+            except ValueError:
+                continue
     path = make_dataset(args.dataset, args.n, args.output, seed=args.seed, workers=args.workers,
-                        progress=not args.quiet)
+                        progress=not args.quiet, **options)
     print(f"wrote {args.n} events of {args.dataset} to {path}")
     return 0
 
@@ -256,6 +267,8 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("-o", "--output")
     m.add_argument("--workers", type=int, default=1)
     m.add_argument("--seed", type=int, default=0)
+    m.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="a generator option, e.g. e_min=1e4 e_max=1e4 (showers, MeV)")
     m.add_argument("-q", "--quiet", action="store_true")
     dsub.add_parser("list", help="list registered datasets")
 

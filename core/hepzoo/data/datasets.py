@@ -102,14 +102,32 @@ def load_dataset(name: str, split: str = "all", path: str | Path | None = None) 
 
 
 def make_dataset(
-    name: str, n: int, out: str | Path | None = None, seed: int = 0, workers: int | None = None, progress: bool = True
+    name: str,
+    n: int,
+    out: str | Path | None = None,
+    seed: int = 0,
+    workers: int | None = None,
+    progress: bool = True,
+    **options,
 ) -> Path:
-    """Generate ``n`` events of a registered dataset into ``out`` (default: the cache)."""
+    """Generate ``n`` events of a registered dataset into ``out`` (default: the cache).
+
+    ``options`` go to the dataset's generator (e.g. ``e_min``/``e_max`` in MeV for showers); an
+    option it does not take is an error naming the ones it does.
+    """
+    import inspect
+
     spec = get_dataset(name)
     if spec.maker is None:
         raise InvalidDataError(f"dataset {name!r} has no generator; point {spec.env_var} at the real file")
     if n <= 0:
         raise InvalidDataError(f"-n must be positive, got {n}")
+    accepted = set(inspect.signature(spec.maker).parameters) - {"n", "path", "seed", "workers", "progress"}
+    unknown = set(options) - accepted
+    if unknown:
+        raise InvalidDataError(
+            f"{name} takes no option {sorted(unknown)}; its generator accepts {sorted(accepted) or 'none'}"
+        )
     out = Path(out) if out is not None else data_dir() / f"{spec.name}.h5"
     out.parent.mkdir(parents=True, exist_ok=True)
-    return spec.maker(n=n, path=out, seed=seed, workers=workers or 1, progress=progress)
+    return spec.maker(n=n, path=out, seed=seed, workers=workers or 1, progress=progress, **options)

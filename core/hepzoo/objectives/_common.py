@@ -6,7 +6,7 @@ import torch
 
 from hepzoo._random import rand, randn
 
-__all__ = ["expand_mask", "masked_mean", "normal", "uniform"]
+__all__ = ["expand_mask", "zero_padding", "check_steps", "masked_mean", "normal", "uniform"]
 
 
 def expand_mask(mask: torch.Tensor | None, x: torch.Tensor) -> torch.Tensor | None:
@@ -14,6 +14,20 @@ def expand_mask(mask: torch.Tensor | None, x: torch.Tensor) -> torch.Tensor | No
     if mask is None:
         return None
     return mask.reshape(mask.shape + (1,) * (x.dim() - mask.dim())).to(x.dtype)
+
+
+def zero_padding(out: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    """``out`` with padded particles set to zero (unchanged without a mask)."""
+    m = expand_mask(mask, out)
+    return out if m is None else out * m
+
+
+def check_steps(steps: int) -> None:
+    """Raise a ConfigError unless ``steps`` is a positive integer."""
+    if not isinstance(steps, int) or steps < 1:
+        from hepzoo.errors import ConfigError
+
+        raise ConfigError(f"steps must be a positive integer, got {steps!r}")
 
 
 def masked_mean(values: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:

@@ -9,7 +9,7 @@ from torch import nn
 
 from hepzoo._random import randn
 from hepzoo.errors import ConfigError
-from hepzoo.objectives._common import expand_mask, masked_mean, normal, uniform
+from hepzoo.objectives._common import check_steps, expand_mask, masked_mean, normal, uniform, zero_padding
 from hepzoo.objectives.base import GenerativeObjective, Law, LawFn
 from hepzoo.objectives.schedules import (
     alpha_bar_to_sigma,
@@ -122,14 +122,12 @@ class DDPMNoisePredictor(GenerativeObjective):
             time = self._time_from_sigma(sigma)
             eps = self.predict_noise(x * scale.view(view), time, sigma * scale, cond, mask)
             out = x - sigma.view(view) * eps
-            m = expand_mask(mask, out)
-            return out if m is None else out * m
+            return zero_padding(out, mask)
 
         return fn
 
     def schedule(self, steps: int, device: torch.device | str | None = None) -> torch.Tensor:
-        if not isinstance(steps, int) or steps < 1:
-            raise ConfigError(f"steps must be a positive integer, got {steps!r}")
+        check_steps(steps)
         if self.timesteps is None:
             t = torch.linspace(1, 0, steps + 1, dtype=torch.float64)[:-1]
             sigmas = alpha_bar_to_sigma(cosine_alpha_bar(t, self.s).clamp(MIN_ALPHA_BAR, 1.0))

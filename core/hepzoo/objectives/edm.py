@@ -7,7 +7,7 @@ from torch import nn
 
 from hepzoo._random import randn
 from hepzoo.errors import ConfigError
-from hepzoo.objectives._common import expand_mask, masked_mean, normal
+from hepzoo.objectives._common import expand_mask, masked_mean, normal, zero_padding
 from hepzoo.objectives.base import GenerativeObjective, Law, LawFn
 from hepzoo.objectives.schedules import karras_sigmas
 
@@ -72,8 +72,7 @@ class EDMDenoiser(GenerativeObjective):
         view = (-1,) + (1,) * (x.dim() - 1)
         f = self.backbone(c_in.view(view) * x, c_noise, cond, mask)
         out = c_skip.view(view) * x + c_out.view(view) * f
-        m = expand_mask(mask, out)
-        return out if m is None else out * m
+        return zero_padding(out, mask)
 
     def loss(
         self,

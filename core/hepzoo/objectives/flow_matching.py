@@ -9,7 +9,7 @@ from torch import nn
 
 from hepzoo._random import randn
 from hepzoo.errors import ConfigError
-from hepzoo.objectives._common import expand_mask, masked_mean, normal, uniform
+from hepzoo.objectives._common import check_steps, expand_mask, masked_mean, normal, uniform, zero_padding
 from hepzoo.objectives.base import GenerativeObjective, Law, LawFn
 
 __all__ = ["FlowMatching", "ot_pairing"]
@@ -68,14 +68,12 @@ class FlowMatching(GenerativeObjective):
         def fn(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
             t = torch.as_tensor(t, device=x.device, dtype=x.dtype).reshape(-1).expand(x.shape[0])
             out = self.backbone(x, t, cond, mask)
-            m = expand_mask(mask, out)
-            return out if m is None else out * m
+            return zero_padding(out, mask)
 
         return fn
 
     def schedule(self, steps: int, device: torch.device | str | None = None) -> torch.Tensor:
-        if not isinstance(steps, int) or steps < 1:
-            raise ConfigError(f"steps must be a positive integer, got {steps!r}")
+        check_steps(steps)
         return torch.linspace(0.0, 1.0, steps + 1, device=device)
 
     def initial_noise(

@@ -6,23 +6,25 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from hepzoo.backbone import Backbone
 from hepzoo_epic_gan.config import CriticConfig
 from hepzoo_epic_gan.layers import EPiCLayer, wn_linear
 
 __all__ = ["EPiCCritic"]
 
 
-class EPiCCritic(nn.Module):
+class EPiCCritic(Backbone):
     """Discriminator of Buhmann, Kasieczka, Thaler (arXiv:2301.08128, Fig. 2); unbounded score.
 
     Local 3->hidden->hidden (residual), global from ``[mean, sum]`` -> hidden -> latent, ``layers``
     EPiC layers, then ``[mean, sum, global]`` -> hidden -> hidden (residual) -> 1.
     """
 
+    config_cls = CriticConfig
+
     def __init__(self, config: CriticConfig | None = None) -> None:
-        super().__init__()
-        c = config or CriticConfig()
-        self.config = c
+        super().__init__(config)
+        c = self.config
         self.local_in1 = wn_linear(c.feats, c.hidden)
         self.local_in2 = wn_linear(c.hidden, c.hidden)
         self.global_in1 = wn_linear(2 * c.hidden, c.hidden)

@@ -6,23 +6,25 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from hepzoo.backbone import Backbone
 from hepzoo_epic_gan.config import GeneratorConfig
 from hepzoo_epic_gan.layers import EPiCLayer, wn_linear
 
 __all__ = ["EPiCGenerator"]
 
 
-class EPiCGenerator(nn.Module):
+class EPiCGenerator(Backbone):
     """Generator of Buhmann, Kasieczka, Thaler (arXiv:2301.08128, Fig. 2).
 
     Local noise 3->hidden, global noise latent->hidden->latent, then ``layers`` EPiC layers with
     the two embedded inputs skip-added after each, and a linear head hidden->feats per point.
     """
 
+    config_cls = GeneratorConfig
+
     def __init__(self, config: GeneratorConfig | None = None) -> None:
-        super().__init__()
-        c = config or GeneratorConfig()
-        self.config = c
+        super().__init__(config)
+        c = self.config
         self.local_in = wn_linear(c.latent_local, c.hidden)
         self.global_in1 = wn_linear(c.latent, c.hidden)
         self.global_in2 = wn_linear(c.hidden, c.latent)

@@ -9,9 +9,8 @@ to it.
 from __future__ import annotations
 
 import torch
-from torch import nn
 
-from hepzoo.errors import InvalidDataError
+from hepzoo.preprocessing import Standardizer
 
 __all__ = ["to_authors", "from_authors", "jet_axis", "center_jets", "JetNormaliser"]
 
@@ -46,29 +45,23 @@ def center_jets(x: torch.Tensor) -> torch.Tensor:
     return x - shift.unsqueeze(1) * real.unsqueeze(-1)
 
 
-class JetNormaliser(nn.Module):
-    """Per-feature mean/std over real particles (std scaled to ``1/norm_sigma``) and the training min pT.
+class JetNormaliser(Standardizer):
+    """hepzoo's Standardizer with the authors' width 5 and the training minimum pT.
 
     Buffers (in the state dict): ``mean [3]``, ``std [3]`` in the authors' [pT, eta, phi] order,
     and ``pt_min`` (scalar).
     """
 
     def __init__(self, norm_sigma: float = 5.0) -> None:
-        super().__init__()
-        self.norm_sigma = float(norm_sigma)
-        self.register_buffer("mean", torch.zeros(3))
-        self.register_buffer("std", torch.ones(3))
+        super().__init__(3, scale=norm_sigma)
         self.register_buffer("pt_min", torch.zeros(()))
 
     @torch.no_grad()
-    def fit(self, points: torch.Tensor) -> JetNormaliser:
+    def fit(self, points: torch.Tensor, mask: torch.Tensor | None = None) -> JetNormaliser:
         """Fit on the real particles ``points [M, 3]`` in the authors' order."""
-        if points.ndim != 2 or points.shape[1] != 3 or len(points) < 2:
-            raise InvalidDataError(f"need at least 2 particles as [M, 3] to fit, got {tuple(points.shape)}")
-        points = points.double()
-        self.mean.copy_(points.mean(0).float())
-        self.std.copy_(points.std(0).clamp_min(1e-12).float())
-        self.pt_min.copy_(points[:, 0][points[:, 0] > 0].min().float())
+        super().fit(points, mask)
+        pt = torch.as_tensor(points)[..., 0]
+        self.pt_min.copy_(pt[pt > 0].min().float())
         return self
 
     def set_constants(self, mean, std, pt_min: float) -> JetNormaliser:
@@ -77,14 +70,6 @@ class JetNormaliser(nn.Module):
         self.std.copy_(torch.as_tensor(std, dtype=torch.float32))
         self.pt_min.fill_(float(pt_min))
         return self
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Physical (authors' order) -> normalised network space."""
-        return (x - self.mean) / (self.std / self.norm_sigma)
-
-    def inverse(self, x: torch.Tensor) -> torch.Tensor:
-        """Network space -> physical (authors' order)."""
-        return x * (self.std / self.norm_sigma) + self.mean
 
     def postprocess(self, x: torch.Tensor) -> torch.Tensor:
         """Generated ``[B, n, 3]`` network output -> physical jets: de-normalise, centre, sort, clamp pT."""

@@ -58,3 +58,13 @@ def test_refuses_wrong_state(tmp_path, make_jets):
     data = make_jets(10, seed=0).save(tmp_path / "jets.h5")
     with pytest.raises(ConfigError, match="not EPiC-GAN generator keys"):
         convert_checkpoint(path, tmp_path / "out", data)
+
+
+def test_hepzoo_convert_command(tmp_path, authors_ckpt, make_jets, registry):
+    from hepzoo.cli.main import main
+
+    path, _ = authors_ckpt
+    data = make_jets(20, max_particles=30, seed=1).save(tmp_path / "jets.h5")
+    assert main(["convert", "epic-gan", str(path), "-o", str(tmp_path / "cli"), "--multiplicities", str(data),
+                 "--n-particles", "30"]) == 0
+    assert (tmp_path / "cli" / "model.safetensors").is_file()
