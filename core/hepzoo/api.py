@@ -63,7 +63,12 @@ def info(name: str) -> dict[str, Any]:
     entry = get_registry().pretrained(ref.name)
     out = attrs.asdict(entry)
     out["id"] = entry.id
-    family = get_registry().get("family", entry.family)
+    registry = get_registry()
+    family = registry.get("family", entry.family)
     out["family_description"] = family.description
-    out["samplers"] = family.extra.get("samplers", [])
+    law = family.extra.get("law")
+    out["law"] = law
+    out["samplers"] = [
+        name for name in registry.names("sampler") if law in {x.value for x in registry.sampler_spec(name).laws}
+    ]
     return out

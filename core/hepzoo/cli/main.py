@@ -78,6 +78,7 @@ def cmd_info(args) -> int:
     for key in ("id", "description", "family_description", "repo_id", "revision", "license", "dataset"):
         print(f"{key:>18}: {data.get(key)}")
     print(f"{'papers':>18}: {', '.join('arXiv:' + p for p in data['papers'])}")
+    print(f"{'law':>18}: {data['law']}  (samplers: {', '.join(data['samplers']) or '?'})")
     for fname, sha in data["files"].items():
         print(f"{'file':>18}: {fname}  sha256={sha[:16]}...")
     for name, value in data["metrics"].items():

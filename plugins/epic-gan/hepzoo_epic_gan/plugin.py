@@ -13,6 +13,7 @@ def hepzoo_register(registry) -> None:
         "EPiC-GAN: equivariant point-cloud GAN for jets (Buhmann, Kasieczka, Thaler, arXiv:2301.08128)",
         train="hepzoo_epic_gan.train:main_train",
         convert="hepzoo_epic_gan.convert:main_convert",
+        law="generator",
     )
     registry.add_backbone("epic-generator", "hepzoo_epic_gan.generator:EPiCGenerator", "EPiC-GAN generator")
     registry.add_backbone("epic-critic", "hepzoo_epic_gan.critic:EPiCCritic", "EPiC-GAN critic (training only)")

@@ -145,7 +145,10 @@ def train(
         if ema_model is not None and any(k.startswith("ema.") for k in tensors):
             ema_model.load_state_dict(sub_state(tensors, "ema"), strict=True)
         noise.set_state(tensors["rng.noise"])
-        log(event="resume", step=meta["step"], epoch=meta["epoch"])
+        for opt in (opt_g, opt_d):  # the learning rate asked for now wins over the checkpoint's
+            for group in opt.param_groups:
+                group["lr"] = lr
+        log(event="resume", step=meta["step"], epoch=meta["epoch"], lr=lr, ema=ema)
 
     def checkpoint() -> None:
         tensors = {f"model.{k}": v for k, v in model.state_dict().items()}
@@ -200,9 +203,11 @@ def train(
             opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
             opt_d.step()
-            # generator step
+            # generator step, on fresh noise as the authors do
             critic.requires_grad_(False)
-            g_loss = lsgan_generator_loss(critic(fake))
+            z_global = torch.randn((b, cfg.latent), generator=noise, device=dev)
+            z_local = torch.randn((b, n, cfg.latent_local), generator=noise, device=dev)
+            g_loss = lsgan_generator_loss(critic(gen_net(z_global, z_local)))
             opt_g.zero_grad(set_to_none=True)
             g_loss.backward()
             opt_g.step()
