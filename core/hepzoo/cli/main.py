@@ -127,7 +127,10 @@ def cmd_evaluate(args) -> int:
     gen, ref = load_samples(args.generated), _reference(args.reference)
     if args.max_events:
         gen, ref = gen[: args.max_events], ref[: args.max_events]
-    metrics = evaluate(gen, ref, output_dir=args.output, seed=args.seed)
+    options = {"classifier": None if args.classifier == "none" else args.classifier} if args.classifier else {}
+    if options and gen.representation.kind != "voxel":
+        raise ConfigError("--classifier applies to showers (CaloChallenge files) only")
+    metrics = evaluate(gen, ref, output_dir=args.output, seed=args.seed, **options)
     print(format_report(metrics))
     if args.output:
         print(f"metrics and plots in {args.output}")
@@ -259,6 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-o", "--output", help="folder for metrics.json and plots")
     s.add_argument("--max-events", type=int)
     s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--classifier", choices=("full", "small", "none"),
+                   help="showers: the challenge's DNN (full, default; slow on CPU), a CPU-sized one, or none")
 
     s = sub.add_parser("data", help="make or list datasets")
     dsub = s.add_subparsers(dest="data_command", required=True)

@@ -42,10 +42,11 @@ def write_metrics_json(result: dict[str, Any], path: str | Path) -> Path:
 def _fmt(entry: dict[str, Any] | None) -> str:
     if entry is None:
         return "-"
-    value, error = np.atleast_1d(entry["value"]), np.atleast_1d(entry["error"])
-    if len(value) == 1:
-        return f"{value[0]:.4g} ± {error[0]:.2g}"
-    return f"{value.mean():.4g} ± {np.sqrt(np.mean(error**2)):.2g} (mean of {len(value)})"
+    value = np.atleast_1d(entry["value"])
+    error = np.atleast_1d(entry["error"] if entry.get("error") is not None else np.zeros_like(value))
+    suffix = f" (mean of {len(value)})" if len(value) > 1 else ""
+    value, error = value.mean(), np.sqrt(np.mean(np.square(error)))
+    return (f"{value:.4g} ± {error:.2g}" if error > 0 else f"{value:.4g}") + suffix
 
 
 def format_report(metrics: dict[str, Any]) -> str:

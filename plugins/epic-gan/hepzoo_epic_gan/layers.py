@@ -46,7 +46,10 @@ class EPiCLayer(nn.Module):
         """``points [B, N, local_dim]``, ``glob [B, global_dim]`` -> the updated pair."""
         pooled = torch.cat([points.mean(1), points.sum(1), glob], dim=-1)
         glob = F.leaky_relu(self.global2(F.leaky_relu(self.global1(pooled))) + glob)
-        expanded = glob.unsqueeze(1).expand(-1, points.shape[1], -1)
-        local = F.leaky_relu(self.local1(torch.cat([points, expanded], dim=-1)))
+        # W3 [p_i, g'] = W3_p p_i + W3_g g': the global half once per jet, not once per point
+        weight = self.local1.weight
+        d = points.shape[-1]
+        per_jet = F.linear(glob, weight[:, d:], self.local1.bias).unsqueeze(1)
+        local = F.leaky_relu(F.linear(points, weight[:, :d]) + per_jet)
         points = F.leaky_relu(self.local2(local) + points)
         return points, glob
