@@ -35,3 +35,12 @@ def test_unknown_condition_is_named(tabular_model):
 def test_bad_device_is_clear(tabular_model):
     with pytest.raises(ConfigError, match="device"):
         tabular_model.sample(2, device="tpu")
+
+
+def test_save_pretrained_is_byte_deterministic(tabular_model, tmp_path):
+    from hepzoo.hub.integrity import sha256_file
+
+    a = tabular_model.save_pretrained(tmp_path / "a")
+    b = tabular_model.save_pretrained(tmp_path / "b")
+    for name in ("config.json", "model.safetensors", "README.md"):
+        assert sha256_file(a / name) == sha256_file(b / name)

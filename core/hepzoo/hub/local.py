@@ -48,7 +48,8 @@ def save_pretrained(model: Model, directory: str | Path, card: ModelCard | None 
             },
         )
         state = {k: v.detach().cpu().contiguous().clone() for k, v in model.state_dict().items()}
-        save_file(state, str(tmp / WEIGHTS_NAME), metadata={"format": "pt", "family": model.family})
+        # one metadata key: safetensors orders several arbitrarily, which would change the sha256
+        save_file(state, str(tmp / WEIGHTS_NAME), metadata={"format": "pt"})
         card = card or ModelCard()
         (tmp / CARD_NAME).write_text(card.render(model.family, model.tag))
         if directory.exists():

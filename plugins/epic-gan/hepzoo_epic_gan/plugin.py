@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from hepzoo.plugins.hookspecs import hookimpl
+from hepzoo.registry import PretrainedEntry
+from hepzoo_epic_gan.pretrained import PRETRAINED
 
 
 @hookimpl
@@ -17,3 +19,5 @@ def hepzoo_register(registry) -> None:
     )
     registry.add_backbone("epic-generator", "hepzoo_epic_gan.generator:EPiCGenerator", "EPiC-GAN generator")
     registry.add_backbone("epic-critic", "hepzoo_epic_gan.critic:EPiCCritic", "EPiC-GAN critic (training only)")
+    for entry in PRETRAINED:
+        registry.add_pretrained(PretrainedEntry(family="epic-gan", papers=("2301.08128",), **entry))
