@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
 
 from hepzoo.data.jetnet_io import write_jetnet
@@ -13,19 +12,14 @@ from hepzoo.evaluation import evaluate, format_report, load_samples
 from hepzoo.evaluation.jets import evaluate_jets
 from hepzoo.representations.point_cloud import PointCloud
 from hepzoo.samples import Samples
+from hepzoo.testing.data import random_jets
 
 FAST = dict(num_eval_samples=200, min_samples=50, max_samples=100, num_points=3, fpd_num_batches=2)
 FAST.update(kpd_batch_size=60, kpd_num_batches=3)
 
 
 def _samples(n=120, p=15, spread=0.1, seed=0):
-    rng = np.random.default_rng(seed)
-    counts = rng.integers(3, p + 1, n)
-    mask = np.arange(p)[None] < counts[:, None]
-    x = np.stack(
-        [rng.normal(0, spread, (n, p)), rng.normal(0, spread, (n, p)), rng.exponential(0.05, (n, p))], -1
-    ).astype(np.float32)
-    x[~mask] = 0
+    x, mask = random_jets(n, p, spread, seed)
     return Samples(x=x, representation=PointCloud(max_particles=p), mask=mask)
 
 

@@ -12,17 +12,11 @@ from hepzoo.errors import InvalidDataError
 from hepzoo.metrics import fpd, kpd, stats, w1efp, w1m, w1p
 from hepzoo.representations.point_cloud import PointCloud
 from hepzoo.samples import Samples
+from hepzoo.testing.data import random_jets
 
 
 def _jets(n=300, p=20, spread=0.1, seed=0):
-    rng = np.random.default_rng(seed)
-    counts = rng.integers(3, p + 1, n)
-    mask = np.arange(p)[None] < counts[:, None]
-    x = np.stack(
-        [rng.normal(0, spread, (n, p)), rng.normal(0, spread, (n, p)), rng.exponential(0.05, (n, p))], -1
-    ).astype(np.float32)
-    x[~mask] = 0
-    return x, mask
+    return random_jets(n, p, spread, seed)
 
 
 def test_jet_mass_of_two_massless_particles():

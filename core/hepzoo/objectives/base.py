@@ -9,6 +9,7 @@ from typing import ClassVar
 import torch
 from torch import nn
 
+from hepzoo._random import randn
 from hepzoo.laws import Law
 
 __all__ = ["Law", "LawFn", "GenerativeObjective"]
@@ -50,8 +51,12 @@ class GenerativeObjective(nn.Module, abc.ABC):
     def schedule(self, steps: int, device: torch.device | str | None = None) -> torch.Tensor:
         """``steps + 1`` grid points: decreasing sigmas ending at 0, or times from 0 to 1."""
 
-    @abc.abstractmethod
+    def noise_scale(self) -> float:
+        """Standard deviation of the sampler's starting point (1 for flows and GANs)."""
+        return 1.0
+
     def initial_noise(
         self, shape: tuple[int, ...], generator: torch.Generator, device: torch.device | str | None = None
     ) -> torch.Tensor:
-        """The sampler's starting point (e.g. ``sigma_max * N(0, I)``)."""
+        """The sampler's starting point, ``noise_scale() * N(0, I)`` drawn on the CPU generator."""
+        return self.noise_scale() * randn(shape, generator, device)

@@ -7,7 +7,6 @@ import math
 import torch
 from torch import nn
 
-from hepzoo._random import randn
 from hepzoo.errors import ConfigError
 from hepzoo.objectives._common import check_steps, expand_mask, masked_mean, normal, uniform, zero_padding
 from hepzoo.objectives.base import GenerativeObjective, Law, LawFn
@@ -138,9 +137,7 @@ class DDPMNoisePredictor(GenerativeObjective):
             sigmas = self.sigmas.double().cpu()[idx]
         return torch.cat([sigmas, sigmas.new_zeros(1)]).to(device=device, dtype=torch.float32)
 
-    def initial_noise(
-        self, shape: tuple[int, ...], generator: torch.Generator, device: torch.device | str | None = None
-    ) -> torch.Tensor:
+    def noise_scale(self) -> float:
         """``x_T ~ N(0, I)`` in VP space, i.e. ``sqrt(1 + sigma_max^2) N(0, I)`` in VE space."""
         sigma_max = float(self.schedule(1)[0])
-        return math.sqrt(1 + sigma_max**2) * randn(shape, generator, device)
+        return math.sqrt(1 + sigma_max**2)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from hepzoo._random import randn
 from hepzoo.errors import ConfigError
 from hepzoo.objectives._common import expand_mask, masked_mean, normal, zero_padding
 from hepzoo.objectives.base import GenerativeObjective, Law, LawFn
@@ -100,7 +99,5 @@ class EDMDenoiser(GenerativeObjective):
     def schedule(self, steps: int, device: torch.device | str | None = None) -> torch.Tensor:
         return karras_sigmas(steps, self.sigma_min, self.sigma_max, self.rho, device=device)
 
-    def initial_noise(
-        self, shape: tuple[int, ...], generator: torch.Generator, device: torch.device | str | None = None
-    ) -> torch.Tensor:
-        return self.sigma_max * randn(shape, generator, device)
+    def noise_scale(self) -> float:
+        return self.sigma_max

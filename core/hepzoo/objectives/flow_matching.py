@@ -7,7 +7,6 @@ import torch
 from scipy.optimize import linear_sum_assignment
 from torch import nn
 
-from hepzoo._random import randn
 from hepzoo.errors import ConfigError
 from hepzoo.objectives._common import check_steps, expand_mask, masked_mean, normal, uniform, zero_padding
 from hepzoo.objectives.base import GenerativeObjective, Law, LawFn
@@ -76,7 +75,3 @@ class FlowMatching(GenerativeObjective):
         check_steps(steps)
         return torch.linspace(0.0, 1.0, steps + 1, device=device)
 
-    def initial_noise(
-        self, shape: tuple[int, ...], generator: torch.Generator, device: torch.device | str | None = None
-    ) -> torch.Tensor:
-        return randn(shape, generator, device)

@@ -8,7 +8,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from hepzoo._random import rand, randn
+from hepzoo._random import rand
 from hepzoo.errors import ConfigError, HepzooError
 from hepzoo.objectives.base import GenerativeObjective, Law, LawFn
 
@@ -121,7 +121,3 @@ class GeneratorObjective(GenerativeObjective):
     def schedule(self, steps: int, device: torch.device | str | None = None) -> torch.Tensor:
         return torch.tensor([0.0, 1.0], device=device)
 
-    def initial_noise(
-        self, shape: tuple[int, ...], generator: torch.Generator, device: torch.device | str | None = None
-    ) -> torch.Tensor:
-        return randn(shape, generator, device)
