@@ -8,7 +8,6 @@ no preprocessing: the normalisation constants are the authors' hard-coded JetNet
 from __future__ import annotations
 
 import argparse
-import pickle
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -45,7 +44,7 @@ def read_authors_generator(path: str | Path) -> dict[str, torch.Tensor]:
     else:
         try:
             state = torch.load(path, map_location="cpu", weights_only=True)
-        except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError) as exc:
+        except Exception as exc:  # weights-only unpickler refusals, truncated or foreign files
             raise ConfigError(
                 f"refusing to read {path}: it is not a weights-only torch checkpoint ({str(exc).splitlines()[0]}); "
                 "hepzoo never unpickles arbitrary objects; export the state dict with safetensors first"
