@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import torch
 from torch import nn
@@ -29,18 +27,8 @@ from hepzoo.objectives.schedules import (
     sigma_to_index,
 )
 
-GOLDEN_SCHEDULE = Path("/work/shared/goldens/calodiffusion/schedule.safetensors")
 MU = torch.tensor([1.0, -0.5])
 CHOL = torch.tensor([[1.0, 0.0], [0.6, 0.37]])
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny tensors: one intra-op thread avoids oversubscription on a loaded machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def gen(seed: int = 0) -> torch.Generator:
@@ -209,12 +197,13 @@ def test_ddpm_schedule_and_time_inputs():
         DDPMNoisePredictor(rec, time_input="tau")
 
 
-def test_ddpm_cosine_schedule_matches_calodiffusion():
-    if not GOLDEN_SCHEDULE.exists():
-        pytest.skip("CaloDiffusion goldens (/work/shared) not available")
+def test_ddpm_cosine_schedule_matches_calodiffusion(shared_dir):
     from safetensors.torch import load_file
 
-    golden = load_file(str(GOLDEN_SCHEDULE))
+    path = shared_dir / "goldens" / "calodiffusion" / "schedule.safetensors"
+    if not path.exists():
+        pytest.skip("CaloDiffusion goldens not in ../shared")
+    golden = load_file(str(path))
     betas = cosine_betas(400)
     abar = discrete_cosine_alpha_bar(400)
     torch.testing.assert_close(betas, golden["betas"], atol=1e-7, rtol=0)
