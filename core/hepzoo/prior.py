@@ -34,6 +34,7 @@ class EmpiricalPrior(ConditionPrior):
     """
 
     _resizable_buffers = ("data",)
+    chunk = 4096  # rows of conditional queries per distance matrix (bounds memory at large n)
 
     def __init__(
         self,
@@ -88,11 +89,14 @@ class EmpiricalPrior(ConditionPrior):
                 [torch.as_tensor(given[self.columns[i]], dtype=torch.float32).expand(n) for i in fixed], 1
             )
             scale = (self.high - self.low)[fixed].clamp_min(1e-12)
-            dist = torch.cdist(target / scale, self.data[:, fixed] / scale)  # [n, rows]
+            table = self.data[:, fixed] / scale
             k = min(self.neighbours, n_rows)
-            nearest = dist.topk(k, largest=False).indices
             pick = torch.randint(0, k, (n,), generator=generator)
-            rows = nearest[torch.arange(n), pick]
+            rows = torch.empty(n, dtype=torch.long)
+            for lo in range(0, n, self.chunk):  # [chunk, rows] distances, never [n, rows]
+                hi = min(lo + self.chunk, n)
+                nearest = torch.cdist(target[lo:hi] / scale, table).topk(k, largest=False).indices
+                rows[lo:hi] = nearest[torch.arange(hi - lo), pick[lo:hi]]
         else:
             rows = torch.randint(0, n_rows, (n,), generator=generator)
         draw = self.data[rows] + randn((n, len(self.columns)), generator) @ self.chol.T

@@ -127,13 +127,14 @@ class EpicGanModel(Model):
         net = self._sampling_generator(device)
         use_bf16 = self.autocast_bf16 and device.type == "cuda"
         out = torch.zeros(len(counts), p_max, 3, device=device)
+        normaliser = self.normaliser.to(device)
         for n, idx in multiplicity_groups(counts):
             b = len(idx)
             z_global = torch.randn((b, cfg.latent), generator=generator).to(device)
             z_local = torch.randn((b, n, cfg.latent_local), generator=generator).to(device)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
                 raw = net(z_global, z_local)
-            jets = self.normaliser.to(device).postprocess(raw.float())
+            jets = normaliser.postprocess(raw.float())
             out[torch.as_tensor(idx, device=device), :n] = from_authors(jets)
         mask = torch.arange(p_max)[None, :] < counts[:, None]
         return out.cpu().numpy(), mask.numpy()
