@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import fnmatch
 import importlib
-from typing import Any
+import warnings
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from hepzoo.errors import ModelNotFoundError, PluginConflictError
+from hepzoo.errors import ConfigError, InvalidDataError, ModelNotFoundError, PluginConflictError
 
-__all__ = ["Registry", "Entry", "PretrainedEntry", "import_target", "KINDS"]
+if TYPE_CHECKING:
+    from hepzoo.plugins.specs import CommandSpec, EvaluatorSpec, FormatSpec
 
-KINDS = ("family", "backbone", "objective", "sampler", "dataset", "pretrained")
+__all__ = ["Registry", "Entry", "PretrainedEntry", "import_target", "KINDS", "FAMILY_TOOLS"]
+
+KINDS = ("family", "sampler", "dataset", "evaluator", "format", "command", "pretrained")
+FAMILY_TOOLS = ("train", "convert")  # what ``hepzoo train|convert FAMILY`` runs, per family
 
 
 def import_target(target: str) -> Any:
@@ -74,6 +81,24 @@ class Registry:
         self._pretrained: dict[str, PretrainedEntry] = {}
         self.current_distribution = "?"
 
+    @contextlib.contextmanager
+    def transaction(self, distribution: str) -> Iterator[Registry]:
+        """Register as ``distribution``; if the block raises, undo everything it registered."""
+        entries = {kind: dict(table) for kind, table in self._entries.items()}
+        pretrained = dict(self._pretrained)
+        previous, self.current_distribution = self.current_distribution, distribution
+        try:
+            yield self
+        except BaseException:
+            for kind, table in entries.items():  # the tables stay the same objects
+                self._entries[kind].clear()
+                self._entries[kind].update(table)
+            self._pretrained.clear()
+            self._pretrained.update(pretrained)
+            raise
+        finally:
+            self.current_distribution = previous
+
     # -- registration -------------------------------------------------------------------------
     def _add(self, kind: str, name: str, target: str, description: str = "", **extra: Any) -> None:
         table = self._entries[kind]
@@ -84,15 +109,25 @@ class Registry:
             )
         table[name] = Entry(kind, name, target, description, self.current_distribution, extra)
 
-    def add_family(self, name: str, target: str, description: str = "", **extra: Any) -> None:
-        """A model recipe: ``target`` is a ``Model`` subclass with ``config_cls``."""
-        self._add("family", name, target, description, **extra)
+    def add_family(
+        self, name: str, target: str, description: str = "", *, law: str = "", train: str = "",
+        convert: str = "", **extra: Any,
+    ) -> None:
+        """A model recipe: ``target`` is a ``Model`` subclass with ``config_cls``.
+
+        ``law`` is what its network outputs (``hepzoo.laws.Law`` value: which samplers fit);
+        ``train``/``convert`` are ``"module:attr"`` entry points ``fn(argv) -> int`` for
+        ``hepzoo train|convert FAMILY``.
+        """
+        self._add("family", name, target, description, law=law, train=train, convert=convert, **extra)
 
     def add_backbone(self, name: str, target: str, description: str = "") -> None:
-        self._add("backbone", name, target, description)
+        """Deprecated: backbones are built by their family, nothing looks them up by name."""
+        _deprecated("add_backbone")
 
     def add_objective(self, name: str, target: str, description: str = "", law: str = "") -> None:
-        self._add("objective", name, target, description, law=law)
+        """Deprecated: objectives are built by their family, nothing looks them up by name."""
+        _deprecated("add_objective")
 
     def add_sampler(self, spec) -> None:
         """Register a ``hepzoo.samplers.base.SamplerSpec``."""
@@ -101,6 +136,18 @@ class Registry:
     def add_dataset(self, name: str, target: str, description: str = "", **extra: Any) -> None:
         """A dataset: ``target`` is a ``hepzoo.data.datasets.DatasetSpec`` or a factory of one."""
         self._add("dataset", name, target, description, **extra)
+
+    def add_evaluator(self, spec: EvaluatorSpec) -> None:
+        """An ``EvaluatorSpec``: how samples of ``spec.representation`` are evaluated and tabulated."""
+        self._add("evaluator", spec.representation, spec.target, spec.description, spec=spec)
+
+    def add_format(self, spec: FormatSpec) -> None:
+        """A ``FormatSpec``: a file format, found by the HDF5 datasets a file holds."""
+        self._add("format", spec.name, spec.reader, spec.description, spec=spec)
+
+    def add_command(self, spec: CommandSpec) -> None:
+        """A ``CommandSpec``: a ``hepzoo`` subcommand."""
+        self._add("command", spec.name, spec.target, spec.help, spec=spec)
 
     def add_pretrained(self, entry: PretrainedEntry) -> None:
         if entry.id in self._pretrained:
@@ -139,6 +186,37 @@ class Registry:
     def sampler_spec(self, name: str):
         return self.get("sampler", name).extra["spec"]
 
+    def family_tool(self, family: str, tool: str) -> str:
+        """The ``"module:attr"`` a family gives for ``tool`` (one of ``FAMILY_TOOLS``)."""
+        target = self.get("family", family).extra.get(tool)
+        if not target:
+            raise ConfigError(f"family {family!r} provides no '{tool}' command")
+        return target
+
+    def evaluator(self, representation: str) -> EvaluatorSpec:
+        """The evaluator registered for a representation kind (``point_cloud``, ``voxel``, ...)."""
+        table = self._entries["evaluator"]
+        if representation not in table:
+            raise InvalidDataError(
+                f"no evaluator for {representation!r} samples; installed plugins evaluate "
+                f"{', '.join(sorted(table)) or 'nothing'}"
+            )
+        return table[representation].extra["spec"]
+
+    def formats(self, representation: str | None = None) -> list[FormatSpec]:
+        """Registered file formats (of one representation kind), by name."""
+        specs = [self._entries["format"][n].extra["spec"] for n in sorted(self._entries["format"])]
+        return [s for s in specs if representation is None or s.representation == representation]
+
+    def format_for_keys(self, keys) -> FormatSpec | None:
+        """The format a file holding these HDF5 datasets is in (the most specific match), or None."""
+        matches = [s for s in self.formats() if s.matches(keys)]
+        return max(matches, key=lambda s: len(s.keys)) if matches else None
+
+    def commands(self) -> list[CommandSpec]:
+        """Registered subcommands, by name."""
+        return [self._entries["command"][n].extra["spec"] for n in sorted(self._entries["command"])]
+
     def by_distribution(self) -> dict[str, dict[str, list[str]]]:
         out: dict[str, dict[str, list[str]]] = {}
         for kind, table in self._entries.items():
@@ -147,6 +225,15 @@ class Registry:
         for entry in self._pretrained.values():
             out.setdefault(entry.distribution, {}).setdefault("pretrained", []).append(entry.id)
         return out
+
+
+def _deprecated(method: str) -> None:
+    warnings.warn(
+        f"Registry.{method} is deprecated and registers nothing (nothing looks these names up); "
+        "remove the call",
+        DeprecationWarning,
+        stacklevel=3,
+    )
 
 
 def suggest(name: str, choices) -> str:

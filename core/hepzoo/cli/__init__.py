@@ -1,1 +1,3 @@
-"""The ``hepzoo`` command line."""
+"""The ``hepzoo`` command line (``hepzoo.cli.main``); plugins add commands through ``register_commands``."""
+
+__all__: list[str] = []

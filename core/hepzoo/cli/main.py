@@ -128,8 +128,13 @@ def cmd_evaluate(args) -> int:
     if args.max_events:
         gen, ref = gen[: args.max_events], ref[: args.max_events]
     options = {"classifier": None if args.classifier == "none" else args.classifier} if args.classifier else {}
-    if options and gen.representation.kind != "voxel":
-        raise ConfigError("--classifier applies to showers (CaloChallenge files) only")
+    if options:
+        from hepzoo.plugins.manager import get_registry
+
+        registry = get_registry()
+        if "classifier" not in registry.evaluator(gen.representation.kind).options:
+            takes = [n for n in registry.names("evaluator") if "classifier" in registry.evaluator(n).options]
+            raise ConfigError(f"--classifier applies to {' and '.join(takes) or 'no'} samples, not {gen.representation.kind}")
     metrics = evaluate(gen, ref, output_dir=args.output, seed=args.seed, **options)
     print(format_report(metrics))
     if args.output:
@@ -165,15 +170,15 @@ def cmd_data_list(args) -> int:
     return 0
 
 
+def cmd_data(args) -> int:
+    return {"make": cmd_data_make, "list": cmd_data_list}[args.data_command](args)
+
+
 def _family_tool(family: str, tool: str):
     from hepzoo.plugins.manager import get_registry
     from hepzoo.registry import import_target
 
-    entry = get_registry().get("family", family)
-    target = entry.extra.get(tool)
-    if not target:
-        raise ConfigError(f"family {family!r} provides no '{tool}' command")
-    return import_target(target)
+    return import_target(get_registry().family_tool(family, tool))
 
 
 def cmd_train(args, rest: list[str]) -> int:
@@ -310,34 +315,34 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("mirror", help="copy verified models into a folder for offline clusters")
     s.add_argument("models", nargs="+")
     s.add_argument("-o", "--output", required=True)
+    _add_plugin_commands(sub)
     return p
 
 
-COMMANDS = {
-    "plugins": cmd_plugins,
-    "list": cmd_list,
-    "info": cmd_info,
-    "sample": cmd_sample,
-    "evaluate": cmd_evaluate,
-    "publish": cmd_publish,
-    "release": cmd_release,
-    "mirror": cmd_mirror,
-}
+def _add_plugin_commands(sub) -> None:
+    """Subcommands registered through the ``register_commands`` hook (the core's own are defined above)."""
+    from hepzoo.plugins.manager import get_registry
+    from hepzoo.registry import import_target
+
+    for spec in get_registry().commands():
+        if spec.name in sub.choices:
+            continue
+        s = sub.add_parser(spec.name, help=spec.help)
+        if spec.arguments:
+            import_target(spec.arguments)(s)
 
 
 def main(argv: list[str] | None = None) -> int:
+    from hepzoo.plugins.manager import get_registry
+
     parser = build_parser()
     args, rest = parser.parse_known_args(argv)
-    if rest and args.command not in ("train", "convert"):
-        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     try:
-        if args.command == "data":
-            return cmd_data_make(args) if args.data_command == "make" else cmd_data_list(args)
-        if args.command == "train":
-            return cmd_train(args, rest)
-        if args.command == "convert":
-            return cmd_convert(args, rest)
-        return COMMANDS[args.command](args)
+        spec = get_registry().get("command", args.command).extra["spec"]
+        if rest and not spec.passthrough:
+            parser.error(f"unrecognized arguments: {' '.join(rest)}")
+        run = spec.load()
+        return int((run(args, rest) if spec.passthrough else run(args)) or 0)
     except (HepzooError, FileNotFoundError, PermissionError) as exc:
         if args.debug:
             raise

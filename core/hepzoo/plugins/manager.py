@@ -46,20 +46,21 @@ def _selection() -> tuple[set[str] | None, set[str]]:
 
 
 def _register_one(pm: pluggy.PluginManager, registry: Registry, info: PluginInfo, plugin) -> None:
-    snapshot = ({k: dict(v) for k, v in registry._entries.items()}, dict(registry._pretrained))
-    registry.current_distribution = info.distribution
+    """Run the plugin's hooks inside one registry transaction: all of it registers, or none."""
     try:
-        pm.register(plugin, name=info.name)
-        for impl in pm.hook.hepzoo_register.get_hookimpls():
-            if impl.plugin is plugin:
-                impl.function(registry=registry)
+        with registry.transaction(info.distribution):
+            pm.register(plugin, name=info.name)
+            for hook_name, method in hookspecs.HOOKS.items():
+                for impl in getattr(pm.hook, hook_name).get_hookimpls():
+                    if impl.plugin is plugin:
+                        if method is None:
+                            impl.function(registry=registry)
+                        else:
+                            impl.function(register=getattr(registry, method))
     except Exception as exc:  # a broken plugin must not take the others down
-        registry._entries, registry._pretrained = snapshot
         info.error = f"{type(exc).__name__}: {exc}"
         if pm.is_registered(plugin):
             pm.unregister(plugin)
-    finally:
-        registry.current_distribution = "?"
 
 
 def _load() -> tuple[Registry, list[PluginInfo]]:
