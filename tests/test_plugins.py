@@ -105,3 +105,72 @@ def test_plugins_json_lists_builtin():
     assert result.returncode == 0, result.stderr
     names = [p["name"] for p in json.loads(result.stdout)]
     assert "builtin" in names
+
+
+PLUGIN_HOOKS = '''
+import h5py
+import numpy as np
+from hepzoo.plugins import CommandSpec, EvaluatorSpec, FormatSpec, hookimpl
+
+def evaluate_tables(gen, reference, output_dir=None, seed=0, **options):
+    gap = float(abs(gen.x.mean() - reference.x.mean()))
+    return {{"representation": "tabular", "gen_vs_reference": {{"mean_gap": {{"value": gap, "error": 0.0}}}}}}
+
+def read_table(path):
+    from hepzoo.representations import Tabular
+    from hepzoo.samples import Samples
+    with h5py.File(path, "r") as f:
+        return Samples(x=f["fake_table"][()], representation=Tabular(columns=("a", "b")))
+
+def hello_arguments(parser):
+    parser.add_argument("--name", default="world")
+
+def hello(args):
+    print(f"hello {{args.name}}")
+    return 0
+
+@hookimpl
+def register_evaluators(register):
+    register(EvaluatorSpec("tabular", "{module}:evaluate_tables", metrics=("mean_gap",)))
+
+@hookimpl
+def register_formats(register):
+    register(FormatSpec("fake-table", "tabular", ("fake_table",), "{module}:read_table"))
+
+@hookimpl
+def register_commands(register):
+    register(CommandSpec("{command}", "{module}:hello", "greet", arguments="{module}:hello_arguments"))
+'''
+
+
+def test_plugin_adds_an_evaluator_a_format_and_a_command(site, tmp_path, capsys):
+    import h5py
+    import numpy as np
+
+    from hepzoo.cli.main import main
+    from hepzoo.evaluation import evaluate
+
+    _install(site, "hepzoo-hooks", "fakeplug_h", PLUGIN_HOOKS.format(module="fakeplug_h", command="hello"))
+    report = {i.name: i for i in manager.plugin_report()}
+    assert report["hepzoo-hooks"].error is None
+    assert report["hepzoo-hooks"].registered == {
+        "evaluator": ["tabular"], "format": ["fake-table"], "command": ["hello"]
+    }
+    assert main(["hello", "--name", "jets"]) == 0
+    assert capsys.readouterr().out == "hello jets\n"
+    with h5py.File(tmp_path / "gen.h5", "w") as f:
+        f["fake_table"] = np.full((8, 2), 3.0)
+    with h5py.File(tmp_path / "ref.h5", "w") as f:
+        f["fake_table"] = np.full((8, 2), 1.0)
+    result = evaluate(tmp_path / "gen.h5", tmp_path / "ref.h5")  # read by its format, judged by its evaluator
+    assert result["gen_vs_reference"] == {"mean_gap": {"value": 2.0, "error": 0.0}}
+
+
+def test_plugin_taking_a_core_command_name_is_refused_whole(site):
+    _install(site, "hepzoo-thief", "fakeplug_t", PLUGIN_HOOKS.format(module="fakeplug_t", command="list"))
+    report = {i.name: i for i in manager.plugin_report()}
+    assert "command 'list'" in report["hepzoo-thief"].error and "'hepzoo'" in report["hepzoo-thief"].error
+    registry = manager.get_registry()
+    # what the plugin's earlier hooks registered was rolled back with it
+    assert "tabular" not in registry.names("evaluator") and "fake-table" not in registry.names("format")
+    assert registry.get("command", "list").distribution == "hepzoo"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from hepzoo.errors import ModelNotFoundError, PluginConflictError
-from hepzoo.registry import PretrainedEntry, Registry, import_target
+from hepzoo.errors import ConfigError, InvalidDataError, ModelNotFoundError, PluginConflictError
+from hepzoo.plugins.specs import CommandSpec, EvaluatorSpec, FormatSpec
+from hepzoo.registry import KINDS, PretrainedEntry, Registry, import_target
 
 
 def _entry(family="fam", tag="t1"):
@@ -45,3 +46,54 @@ def test_list_by_glob_and_substring():
 
 def test_import_target():
     assert import_target("hepzoo.registry:Registry") is Registry
+
+
+def test_transaction_undoes_a_half_finished_registration():
+    reg = Registry()
+    with reg.transaction("hepzoo-a"):
+        reg.add_family("kept", "a:Model")
+    with pytest.raises(RuntimeError, match="half way"):
+        with reg.transaction("hepzoo-b"):
+            reg.add_family("dropped", "b:Model")
+            reg.add_pretrained(_entry("dropped", "t"))
+            reg.add_evaluator(EvaluatorSpec("tabular", "b:evaluate"))
+            raise RuntimeError("half way")
+    assert reg.names("family") == ["kept"] and reg.names("pretrained") == []
+    assert reg.names("evaluator") == []
+    assert reg.get("family", "kept").distribution == "hepzoo-a"
+    assert reg.current_distribution == "?"
+
+
+def test_evaluators_formats_and_commands_are_looked_up():
+    reg = Registry()
+    reg.add_evaluator(EvaluatorSpec("tabular", "m:evaluate", metrics=("nll",)))
+    reg.add_format(FormatSpec("loose", "tabular", ("x",), "m:read"))
+    reg.add_format(FormatSpec("strict", "tabular", ("x", "y"), "m:read_xy"))
+    reg.add_command(CommandSpec("hello", "m:run", "say hello"))
+    assert reg.evaluator("tabular").metrics == ("nll",)
+    with pytest.raises(InvalidDataError, match="no evaluator for 'voxel' samples.*tabular"):
+        reg.evaluator("voxel")
+    assert reg.format_for_keys({"x", "y", "z"}).name == "strict"  # the most specific format wins
+    assert reg.format_for_keys({"x"}).name == "loose"
+    assert reg.format_for_keys({"z"}) is None
+    assert [c.name for c in reg.commands()] == ["hello"]
+
+
+def test_two_evaluators_for_one_representation_conflict():
+    reg = Registry()
+    reg.current_distribution = "hepzoo-a"
+    reg.add_evaluator(EvaluatorSpec("voxel", "a:evaluate"))
+    reg.current_distribution = "hepzoo-b"
+    with pytest.raises(PluginConflictError, match="evaluator 'voxel'.*hepzoo-a.*hepzoo-b"):
+        reg.add_evaluator(EvaluatorSpec("voxel", "b:evaluate"))
+
+
+def test_family_tools_and_dropped_kinds():
+    reg = Registry()
+    reg.add_family("flow", "a:Model", train="a:train")
+    assert reg.family_tool("flow", "train") == "a:train"
+    with pytest.raises(ConfigError, match="family 'flow' provides no 'convert' command"):
+        reg.family_tool("flow", "convert")
+    with pytest.warns(DeprecationWarning, match="add_backbone"):
+        reg.add_backbone("net", "a:Net")
+    assert "backbone" not in KINDS and "objective" not in KINDS
