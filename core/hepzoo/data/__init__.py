@@ -21,6 +21,8 @@ _EXPORTS = {
     "write_calochallenge": "hepzoo.data.calochallenge_io",
     "create_calochallenge": "hepzoo.data.calochallenge_io",
     "atomic_h5": "hepzoo.data.h5",
+    "read_samples": "hepzoo.data.formats",
+    "write_samples": "hepzoo.data.formats",
 }
 __all__ = list(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -18,24 +18,9 @@ def load_samples(obj: Samples | str | Path) -> Samples:
         return obj
     if not isinstance(obj, (str, Path)):
         raise InvalidDataError(f"expected Samples or a file path, got {type(obj).__name__}")
-    import h5py
+    from hepzoo.data.formats import read_samples
 
-    from hepzoo.plugins.manager import get_registry
-
-    path = Path(obj)
-    formats = get_registry().formats()
-    names = " or ".join(f"{s.name} ({', '.join(s.keys)})" for s in formats)
-    if not path.exists():
-        raise InvalidDataError(f"{path} does not exist; pass a file in a known format: {names}")
-    try:
-        with h5py.File(path, "r") as f:
-            keys = set(f.keys())
-    except OSError as err:
-        raise InvalidDataError(f"{path} is not a readable HDF5 file ({err})") from err
-    spec = get_registry().format_for_keys(keys)
-    if spec is None:
-        raise InvalidDataError(f"{path} is in no known format ({names}); it holds {sorted(keys)}")
-    return spec.read(path)
+    return read_samples(obj)
 
 
 def evaluate(

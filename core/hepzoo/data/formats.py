@@ -1,0 +1,56 @@
+"""Read and write event files in whichever registered format fits (JetNet, CaloChallenge, plugins')."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from hepzoo.errors import ConfigError, InvalidDataError
+
+if TYPE_CHECKING:
+    from hepzoo.samples import Samples
+
+__all__ = ["read_samples", "write_samples"]
+
+
+def read_samples(path: str | Path) -> Samples:
+    """Read a file whose HDF5 datasets identify a registered format."""
+    import h5py
+
+    from hepzoo.plugins.manager import get_registry
+
+    path = Path(path)
+    registry = get_registry()
+    known = " or ".join(f"{s.name} ({', '.join(s.keys)})" for s in registry.formats())
+    if not path.exists():
+        raise InvalidDataError(f"{path} does not exist; pass a file in a known format: {known}")
+    try:
+        with h5py.File(path, "r") as f:
+            keys = set(f.keys())
+    except OSError as err:
+        raise InvalidDataError(f"{path} is not a readable HDF5 file ({err})") from err
+    spec = registry.format_for_keys(keys)
+    if spec is None:
+        raise InvalidDataError(f"{path} is in no known format ({known}); it holds {sorted(keys)}")
+    return spec.read(path)
+
+
+def write_samples(samples: Samples, path: str | Path, format: str | None = None) -> Path:
+    """Write ``samples`` in ``format`` (a registered name), or the one registered for their representation."""
+    from hepzoo.plugins.manager import get_registry
+
+    registry = get_registry()
+    kind = samples.representation.kind
+    if format is not None:
+        spec = registry.get("format", format).extra["spec"]
+        if spec.representation != kind:
+            raise ConfigError(f"format {format!r} holds {spec.representation} samples, not {kind}")
+    else:
+        writable = [s for s in registry.formats(kind) if s.writer]
+        if not writable:
+            return samples.representation.write(samples, Path(path))  # the representation's own file layout
+        if len(writable) > 1:
+            names = ", ".join(s.name for s in writable)
+            raise ConfigError(f"{kind} samples can be written as {names}; pass format=")
+        spec = writable[0]
+    return Path(spec.write(Path(path), samples))
