@@ -174,3 +174,17 @@ def test_plugin_taking_a_core_command_name_is_refused_whole(site):
     # what the plugin's earlier hooks registered was rolled back with it
     assert "tabular" not in registry.names("evaluator") and "fake-table" not in registry.names("format")
     assert registry.get("command", "list").distribution == "hepzoo"
+
+
+def test_a_command_that_does_not_load_is_one_line_and_spares_the_others(site, capsys):
+    from hepzoo.cli.main import main
+
+    source = PLUGIN_HOOKS.format(module="fakeplug_x", command="hello").replace(
+        ':hello_arguments"', ':missing_arguments"')
+    _install(site, "hepzoo-halfbroken", "fakeplug_x", source)
+    assert main(["list"]) == 0
+    capsys.readouterr()
+    assert main(["hello"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "command 'hello' of hepzoo-halfbroken does not load" in err and "missing_arguments" in err

@@ -8,7 +8,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from hepzoo.errors import ConfigError, HepzooError
+from hepzoo.errors import ConfigError, HepzooError, PluginError
 
 __all__ = ["main", "build_parser"]
 
@@ -329,7 +329,10 @@ def _add_plugin_commands(sub) -> None:
             continue
         s = sub.add_parser(spec.name, help=spec.help)
         if spec.arguments:
-            import_target(spec.arguments)(s)
+            try:
+                import_target(spec.arguments)(s)
+            except Exception as exc:  # one broken command must not take the command line down
+                s.set_defaults(command_error=f"{spec.arguments}: {type(exc).__name__}: {exc}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -338,10 +341,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, rest = parser.parse_known_args(argv)
     try:
-        spec = get_registry().get("command", args.command).extra["spec"]
+        entry = get_registry().get("command", args.command)
+        spec = entry.extra["spec"]
         if rest and not spec.passthrough:
             parser.error(f"unrecognized arguments: {' '.join(rest)}")
-        run = spec.load()
+        try:
+            if getattr(args, "command_error", None):
+                raise ImportError(args.command_error)
+            run = spec.load()
+        except (ImportError, AttributeError) as exc:
+            raise PluginError(
+                f"command {spec.name!r} of {entry.distribution} does not load ({exc}); "
+                "reinstall that plugin, or see 'hepzoo plugins'"
+            ) from exc
         return int((run(args, rest) if spec.passthrough else run(args)) or 0)
     except (HepzooError, FileNotFoundError, PermissionError) as exc:
         if args.debug:
