@@ -188,6 +188,8 @@ class Registry:
 
     def family_tool(self, family: str, tool: str) -> str:
         """The ``"module:attr"`` a family gives for ``tool`` (one of ``FAMILY_TOOLS``)."""
+        if tool not in FAMILY_TOOLS:
+            raise ConfigError(f"a family tool is one of {', '.join(FAMILY_TOOLS)}, not {tool!r}")
         target = self.get("family", family).extra.get(tool)
         if not target:
             raise ConfigError(f"family {family!r} provides no '{tool}' command")

@@ -134,7 +134,9 @@ def cmd_evaluate(args) -> int:
         registry = get_registry()
         if "classifier" not in registry.evaluator(gen.representation.kind).options:
             takes = [n for n in registry.names("evaluator") if "classifier" in registry.evaluator(n).options]
-            raise ConfigError(f"--classifier applies to {' and '.join(takes) or 'no'} samples, not {gen.representation.kind}")
+            raise ConfigError(
+                f"--classifier applies to {' and '.join(takes) or 'no'} samples, not {gen.representation.kind}"
+            )
     metrics = evaluate(gen, ref, output_dir=args.output, seed=args.seed, **options)
     print(format_report(metrics))
     if args.output:
