@@ -70,3 +70,53 @@ def test_bad_type_and_missing_dependency(monkeypatch):
     monkeypatch.setitem(sys.modules, "pythia8mc", None)
     with pytest.raises(DependencyError, match="hepzoo\\[pythia\\]"):
         generate_jets("top", 1, progress=False)
+
+
+def test_constituents_inside_the_jet_and_jetnet30_is_the_leading_30():
+    full = generate_jets("top", 8, seed=11, progress=False, chunk_size=8, n_particles=150)
+    lead = generate_jets("top", 8, seed=11, progress=False, chunk_size=8, n_particles=30)
+    dr = np.hypot(full.x[..., 0], full.x[..., 1])
+    assert (dr[full.mask] < 0.8).all()  # documented convention: (eta, phi) distance to the axis < R
+    np.testing.assert_array_equal(lead.x, full.x[:, :30])
+    np.testing.assert_array_equal(lead.mask, full.mask[:, :30])
+    np.testing.assert_array_equal(lead.cond["n_particles"], np.minimum(full.cond["n_particles"], 30))
+    pt_sum = np.where(full.mask, full.x[..., 2], 0).sum(1)
+    assert (np.abs(pt_sum - 1) < 0.1).all()  # pt_rel sums to ~1 for untruncated jets
+    assert full.meta["detector"]["name"] == "cms" and full.meta["detector"]["hcal_energy_min"] == 1.0
+
+
+def test_particle_level_option_keeps_more_constituents_inside_the_jet():
+    cms = generate_jets("top", 10, seed=4, progress=False, chunk_size=10)
+    particles = generate_jets("top", 10, seed=4, progress=False, chunk_size=10, detector="none")
+    assert particles.meta["detector"] == {"name": "none"}
+    assert (np.hypot(particles.x[..., 0], particles.x[..., 1])[particles.mask] < 0.8).all()
+    # Calorimeter towers merge photons and neutral hadrons: ~63 vs ~88 constituents per top.
+    assert particles.cond["n_particles"].mean() > cms.cond["n_particles"].mean() + 10
+
+
+def test_detector_option_reaches_the_maker_and_a_bad_one_fails_first(tmp_path):
+    from hepzoo.data.datasets import make_dataset
+
+    with pytest.raises(InvalidDataError, match="unknown detector"):
+        make_dataset("jetnet30-top", 2, tmp_path / "x.h5", progress=False, detector="atlas")
+    assert not (tmp_path / "x.h5").exists()
+    path = make_dataset("jetnet30-w", 2, tmp_path / "w.h5", progress=False, detector="none")
+    assert read_jetnet(path).meta["detector"] == {"name": "none"}
+
+
+# Measured on 3000 jets per type, seed 0 (docs/jets.md); a 300-jet sample lands within these bands.
+_REFERENCE = {  # type: (multiplicity mean, eta_rel std, pt_rel mean)
+    "quark": (40.5, 0.222, 0.0248),
+    "top": (63.0, 0.220, 0.0160),
+}
+
+
+@pytest.mark.slow  # ~10 s per type
+@pytest.mark.parametrize("jet_type", sorted(_REFERENCE))
+def test_per_type_moments(jet_type):
+    s = generate_jets(jet_type, 300, seed=123, progress=False)
+    n_mean, eta_std, pt_mean = _REFERENCE[jet_type]
+    f = s.x[s.mask]
+    assert abs(s.mask.sum(1).mean() / n_mean - 1) < 0.08
+    assert abs(f[:, 0].std() / eta_std - 1) < 0.08 and abs(f[:, 1].std() / eta_std - 1) < 0.08
+    assert abs(f[:, 2].mean() / pt_mean - 1) < 0.08

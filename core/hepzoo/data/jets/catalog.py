@@ -1,7 +1,8 @@
 """The JetNet datasets (jetnet150-* and jetnet30-*) as DatasetSpecs: real files via env vars, else Pythia.
 
 A real JetNet file (Zenodo records 6975117 / 6975118) is used when ``HEPZOO_JETNET150_TOP`` (etc.)
-points at it; otherwise ``hepzoo data make jetnet150-top -n N`` generates JetNet-like jets.
+points at it; otherwise ``hepzoo data make jetnet150-top -n N`` generates JetNet-like jets (detector level by
+default, ``--set detector=none`` for particle level).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ def jetnet_spec(jet_type: str, n_particles: int) -> DatasetSpec:
         representation=PointCloud(max_particles=n_particles),
         description=(
             f"JetNet{n_particles} {_LABEL[jet_type]} jets (pT ~ 1 TeV, anti-kT R=0.8, up to {n_particles} "
-            "constituents as eta_rel, phi_rel, pt_rel); arXiv:2106.11535"
+            "constituents as eta_rel, phi_rel, pt_rel; simplified CMS-like detector, --set detector=none "
+            "for particle level); arXiv:2106.11535"
         ),
         maker=functools.partial(make_jets, jet_type, n_particles=n_particles),
         env_var=f"HEPZOO_JETNET{n_particles}_{jet_type.upper()}",

@@ -1,9 +1,9 @@
 """Pythia 8 settings per JetNet jet type (g, q, t, w, z) and what the leading jet is matched to.
 
 JetNet (arXiv:2106.11535; R. Kansal's dissertation section 9.2) used 13 TeV pp collisions,
-MadGraph + Pythia 8.212 with the Monash 2013 tune and underlying event, and jets of pT ~ 1 TeV.
-Here Pythia's own 2 -> 2 matrix elements stand in for MadGraph; MPI, ISR, FSR and hadronisation
-stay at Pythia's (Monash) defaults.
+MadGraph (LO, hard-process pT within 1% of 1 TeV) + Pythia 8.212 with the Monash 2013 tune and
+underlying event. Here Pythia's own 2 -> 2 matrix elements with the same pTHat window stand in for
+MadGraph; MPI, ISR, FSR and hadronisation stay at Pythia's (Monash) defaults.
 """
 
 from __future__ import annotations
@@ -20,8 +20,11 @@ JET_TYPES = {"gluon": 0, "quark": 1, "top": 2, "w": 3, "z": 4}
 COMMON_SETTINGS = (
     "Beams:eCM = 13000.",
     "Tune:pp = 14",  # Monash 2013 (Pythia's default, stated explicitly)
-    "PhaseSpace:pTHatMin = 900.",
-    "PhaseSpace:pTHatMax = 1100.",
+    # JetNet: parton / undecayed boson pT in a window dpT/pT = 0.01 centred at 1 TeV (R. Kansal's
+    # dissertation, JetNet chapter). For these 2 -> 2 processes pTHat is the pT of the outgoing
+    # parton, top, W or Z before showering, so the same window applies to it here.
+    "PhaseSpace:pTHatMin = 995.",
+    "PhaseSpace:pTHatMax = 1005.",
     "Next:numberCount = 0",
     "Print:quiet = on",
     "Random:setSeed = on",

@@ -1,13 +1,18 @@
 """JetNet-like jets from Pythia 8 + FastJet: deterministic per (seed, chunk), parallel over processes.
 
-Recipe (arXiv:2106.11535 and environment notes): 13 TeV pp, Monash defaults (MPI, ISR, FSR,
-hadronisation on), visible final-state particles (no neutrinos) clustered with anti-kT R = 0.8;
-of the two leading jets, the first with |eta| < 2.5, pT in [800, 1600] GeV and within dR < 0.8 of
-the hard-process object (top/W/Z/parton) is kept. Its constituents become (eta_rel, phi_rel,
-pt_rel), pT-ordered, the leading ``n_particles`` kept, zero-padded with a mask.
+Recipe (arXiv:2106.11535; R. Kansal's dissertation, JetNet chapter): 13 TeV pp, hard-process pT
+within 1% of 1 TeV, Monash defaults (MPI, ISR, FSR, hadronisation on); the visible final state
+goes through a simplified CMS-like detector (:mod:`hepzoo.data.jets.detector`, after Coleman et
+al., arXiv:1709.08705) or, with ``detector="none"``, stays at particle level. All constituents are
+massless, so clustering (anti-kT R = 0.8) and features use the same pseudorapidity. Of the two
+leading jets, the first with |eta| < 2.5, pT in [800, 1600] GeV and within dR < 0.8 of the
+hard-process object (top/W/Z/parton) is kept. Its constituents with (eta, phi) distance < R from
+the jet axis become (eta_rel, phi_rel, pt_rel), pT-ordered, the leading ``n_particles`` kept,
+zero-padded with a mask.
 
-Jets are made in chunks of ``chunk_size``; chunk ``i`` seeds Pythia from SeedSequence((seed, i)),
-so a given (seed, n, chunk_size) gives the same file whatever the number of workers.
+Jets are made in chunks of ``chunk_size``; chunk ``i`` seeds Pythia from SeedSequence((seed, i))
+and the detector from SeedSequence((seed, i, 1)), so a given (seed, n, chunk_size) gives the same
+file whatever the number of workers.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from hepzoo.data.jets.detector import Detector, FinalState, detect, get_detector
 from hepzoo.data.jets.kinematics import to_relative, wrap_phi
 from hepzoo.data.jets.processes import COMMON_SETTINGS, get_process
 from hepzoo.errors import DependencyError, InvalidDataError
@@ -72,8 +78,27 @@ def _hard_objects(process, ids: frozenset[int]) -> list[tuple[float, float]]:
     return out
 
 
+def _constituents(event, detector: Detector | None, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+    """Massless constituents (pt, eta, phi) of one event: detector-level, or every visible particle."""
+    rows = []
+    for i in range(event.size()):
+        p = event[i]
+        if p.isFinal() and p.isVisible():
+            rows.append((p.px(), p.py(), p.pz(), p.e(), p.idAbs(), p.charge()))
+    fs = FinalState.from_rows(rows)
+    if detector is None:
+        return fs.pt_eta_phi()
+    return detect(fs, detector, rng)
+
+
+def _pseudojets(fastjet, pt: np.ndarray, eta: np.ndarray, phi: np.ndarray) -> list:
+    """FastJet inputs from massless (pt, eta, phi): E = |p|, so rapidity is pseudorapidity."""
+    px, py, pz, e = pt * np.cos(phi), pt * np.sin(phi), pt * np.sinh(eta), pt * np.cosh(eta)
+    return [fastjet.PseudoJet(*v) for v in zip(px.tolist(), py.tolist(), pz.tolist(), e.tolist())]
+
+
 def _generate_chunk(
-    jet_type: str, n: int, seed: int, chunk: int, n_particles: int, cuts: JetCuts
+    jet_type: str, n: int, seed: int, chunk: int, n_particles: int, cuts: JetCuts, detector_name: str = "cms"
 ) -> dict[str, Any]:
     """Generate ``n`` accepted jets for one chunk (runs in a worker process)."""
     pythia8mc, fastjet = _require()
@@ -85,11 +110,13 @@ def _generate_chunk(
     if not pythia.init():
         raise InvalidDataError(f"Pythia failed to initialise for {jet_type!r} jets")
     jet_def = fastjet.JetDefinition(fastjet.antikt_algorithm, cuts.radius)
+    detector = get_detector(detector_name)
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), int(chunk), 1]))
     x = np.zeros((n, n_particles, 3), dtype=np.float32)
     mask = np.zeros((n, n_particles), dtype=bool)
     jet = np.zeros((n, 3), dtype=np.float64)
     n_constituents = np.zeros(n, dtype=np.int64)
-    tried = accepted = failed = 0
+    tried = accepted = failed = outside = 0
     while accepted < n:
         if tried > 1000 * n + 1000:
             raise InvalidDataError(f"acceptance for {jet_type!r} jets is below 0.1%; check the cuts {cuts}")
@@ -98,13 +125,8 @@ def _generate_chunk(
             failed += 1
             continue
         objects = _hard_objects(pythia.process, proc.match_ids)
-        event = pythia.event
-        particles = []
-        for i in range(event.size()):
-            p = event[i]
-            if p.isFinal() and p.isVisible():
-                particles.append(fastjet.PseudoJet(p.px(), p.py(), p.pz(), p.e()))
-        sequence = fastjet.ClusterSequence(particles, jet_def)
+        const_pt, const_eta, const_phi = _constituents(pythia.event, detector, rng)
+        sequence = fastjet.ClusterSequence(_pseudojets(fastjet, const_pt, const_eta, const_phi), jet_def)
         for candidate in fastjet.sorted_by_pt(sequence.inclusive_jets(cuts.pt_min))[: cuts.leading]:
             pt, eta, phi = candidate.pt(), candidate.eta(), candidate.phi_std()
             if not (cuts.pt_min <= pt <= cuts.pt_max and abs(eta) < cuts.eta_max):
@@ -112,6 +134,10 @@ def _generate_chunk(
             if not any(np.hypot(eta - oe, wrap_phi(phi - op)) < cuts.match_dr for oe, op in objects):
                 continue
             consts = np.array([(c.eta(), c.phi_std(), c.pt()) for c in candidate.constituents()])
+            # Convention: constituents lie within (eta, phi) distance R of the jet axis.
+            inside = np.hypot(consts[:, 0] - eta, wrap_phi(consts[:, 1] - phi)) < cuts.radius
+            outside += int((~inside).sum())
+            consts = consts[inside]
             consts = consts[np.argsort(-consts[:, 2], kind="stable")]
             kept = consts[:n_particles]
             x[accepted, : len(kept)] = to_relative(kept[:, 0], kept[:, 1], kept[:, 2], eta, phi, pt)
@@ -122,7 +148,14 @@ def _generate_chunk(
             break
     sigma_mb = float(pythia.infoPython().sigmaGen())
     return dict(
-        x=x, mask=mask, jet=jet, n_constituents=n_constituents, tried=tried, failed=failed, sigma_mb=sigma_mb
+        x=x,
+        mask=mask,
+        jet=jet,
+        n_constituents=n_constituents,
+        tried=tried,
+        failed=failed,
+        sigma_mb=sigma_mb,
+        outside=outside,
     )
 
 
@@ -145,17 +178,23 @@ def generate_jets(
     n_particles: int = 150,
     chunk_size: int = 100,
     cuts: JetCuts | None = None,
+    detector: str = "cms",
 ) -> Samples:
-    """Generate ``n`` JetNet-like jets of ``jet_type`` as Samples (cond: pt, eta, mass, n_particles, type)."""
+    """Generate ``n`` JetNet-like jets of ``jet_type`` as Samples (cond: pt, eta, mass, n_particles, type).
+
+    ``detector`` is ``"cms"`` (the simplified detector of arXiv:1709.08705, default) or ``"none"``
+    (particle level).
+    """
     _require()
     proc = get_process(jet_type)
+    det = get_detector(detector)
     if n <= 0 or chunk_size <= 0 or n_particles <= 0:
         raise InvalidDataError(
             f"n, chunk_size and n_particles must be positive; got {n}, {chunk_size}, {n_particles}"
         )
     cuts = cuts or JetCuts()
     sizes = [min(chunk_size, n - start) for start in range(0, n, chunk_size)]
-    args = [(proc.name, size, seed, i, n_particles, cuts) for i, size in enumerate(sizes)]
+    args = [(proc.name, size, seed, i, n_particles, cuts, detector) for i, size in enumerate(sizes)]
     from tqdm.auto import tqdm
 
     bar = tqdm(total=n, desc=f"{proc.name} jets", unit="jet", disable=not progress)
@@ -191,6 +230,12 @@ def generate_jets(
         "chunk_seeds": "Random:seed = SeedSequence([seed, chunk]).generate_state(1)[0] % 899999999 + 1",
         "pythia_settings": [*COMMON_SETTINGS, *proc.settings],
         "cuts": attrs.asdict(cuts),
+        "detector": attrs.asdict(det) if det is not None else {"name": "none"},
+        "constituent_convention": "massless; (eta, phi) distance to the jet axis < cuts.radius",
+        "fraction_outside_radius_dropped": float(
+            sum(r["outside"] for r in results)
+            / max(1, int(n_const.sum()) + sum(r["outside"] for r in results))
+        ),
         "events_tried": int(tried),
         "acceptance": float(n / tried),
         "sigma_gen_mb": float(np.mean([r["sigma_mb"] for r in results])),
@@ -217,9 +262,14 @@ def make_jets(
     progress: bool = True,
     n_particles: int = 150,
     chunk_size: int = 100,
+    detector: str = "cms",
 ) -> Path:
-    """Generate ``n`` jets and write them atomically as a JetNet HDF5 file with metadata; return the path."""
+    """Generate ``n`` jets and write them atomically as a JetNet HDF5 file with metadata; return the path.
+
+    ``detector``: ``"cms"`` (default, simplified CMS-like detector) or ``"none"`` (particle level).
+    """
     from hepzoo.data.jetnet_io import write_jetnet
 
-    samples = generate_jets(jet_type, n, seed, workers, progress, n_particles, chunk_size)
+    get_detector(detector)  # a bad name fails before any generation
+    samples = generate_jets(jet_type, n, seed, workers, progress, n_particles, chunk_size, detector=detector)
     return write_jetnet(path, samples)
