@@ -18,8 +18,10 @@ from hepzoo.testing.families import (
 
 
 @pytest.fixture
-def toy(registry):
-    register_test_families(registry)
+def toy():
+    from hepzoo.plugins.manager import get_registry
+
+    register_test_families(get_registry())  # the live registry (another test may have reset it)
     torch.manual_seed(0)
     x, cond = toy_conditional_data(2000, seed=0)
     model = ToyConditionalFlow(ToyConditionalConfig()).fit(x, cond)

@@ -254,7 +254,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--batch-size", type=int)
     s.add_argument("--device")
     s.add_argument("--seed", type=int)
-    s.add_argument("--cond", action="append", metavar="KEY=VALUE", help="fix a condition, e.g. type=top or pt=1000 ('hepzoo info MODEL' lists them)")
+    s.add_argument(
+        "--cond",
+        action="append",
+        metavar="KEY=VALUE",
+        help="fix a condition, e.g. type=top or pt=1000 (each parsed by its declared kind)",
+    )
     s.add_argument("-q", "--quiet", action="store_true")
 
     s = sub.add_parser("evaluate", help="metrics and plots of generated events against a reference")
