@@ -81,3 +81,28 @@ def test_condition_parsing():
     assert check_given((JET_TYPE,), {"type": np.array(["top", "w"])})["type"].tolist() == [2, 3]
     with pytest.raises(ConfigError, match="unconditional"):
         check_given((), {"type": "top"})
+
+
+def test_latents_are_drawn_per_multiplicity_bucket_in_declared_order():
+    from hepzoo.objectives.latents import Latent, draw_latents
+
+    latents = (Latent("g", (2,)), Latent("p", (3,), per_particle=True))
+    mask = torch.arange(4)[None, :] < torch.tensor([3, 1, 3, 2])[:, None]
+    z = draw_latents(latents, 4, mask, torch.Generator().manual_seed(0))
+    ref = torch.Generator().manual_seed(0)
+    for n, rows in ((1, [1]), (2, [3]), (3, [0, 2])):  # increasing n, rows in input order
+        assert torch.equal(z["g"][rows], torch.randn((len(rows), 2), generator=ref))
+        assert torch.equal(z["p"][rows, :n], torch.randn((len(rows), n, 3), generator=ref))
+    assert (z["p"][~mask] == 0).all()
+
+
+def test_gan_loss_name_selects_the_losses():
+    from hepzoo.objectives.gan import GeneratorObjective
+
+    real, fake = torch.tensor([0.9, 0.7]), torch.tensor([0.2, 0.4])
+    lsgan = GeneratorObjective(torch.nn.Identity(), loss="lsgan")
+    wgan = GeneratorObjective(torch.nn.Identity(), loss="wgan-gp")
+    assert lsgan.critic_loss(real, fake).item() == pytest.approx(0.5 * (0.01 + 0.09) / 2 + 0.5 * (0.04 + 0.16) / 2)
+    assert wgan.critic_loss(real, fake).item() == pytest.approx(0.3 - 0.8)
+    assert lsgan.generator_loss(fake).item() == pytest.approx(0.5 * (0.64 + 0.36) / 2)
+    assert wgan.generator_loss(fake).item() == pytest.approx(-0.3)
