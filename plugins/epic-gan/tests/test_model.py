@@ -29,7 +29,7 @@ class TestEpicConformance(ModelConformance):
         return EpicGanModel.from_training_data(jets).eval()
 
 
-def test_samples_through_the_core_path_with_the_one_shot_sampler(model, registry, monkeypatch):
+def test_samples_through_the_core_path_with_the_one_shot_sampler(model, registry):
     from hepzoo.model import Model
 
     assert type(model).generate_batch is Model.generate_batch
