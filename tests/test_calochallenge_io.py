@@ -86,3 +86,17 @@ def test_write_needs_energy(tmp_path):
     with pytest.raises(InvalidDataError, match="energy"):
         write_calochallenge(tmp_path / "x.h5", s)
     assert not list(tmp_path.iterdir())
+
+
+def test_incident_energies_are_float64_and_every_condition_round_trips(tmp_path):
+    """The official files store float64 energies (evaluate.py's classifier needs that dtype)."""
+    s = _samples()
+    s.cond["energy"] = s.cond["energy"].astype(np.float64) + 1e-3  # not representable in float32
+    s.cond["angle"] = np.arange(len(s), dtype=np.float32)
+    path = s.save(tmp_path / "e.h5")
+    with h5py.File(path) as f:
+        assert f["incident_energies"].dtype == np.float64
+    r = read_calochallenge(path)
+    assert r.cond["energy"].dtype == np.float64
+    np.testing.assert_array_equal(r.cond["energy"], s.cond["energy"])
+    np.testing.assert_array_equal(r.cond["angle"], s.cond["angle"])

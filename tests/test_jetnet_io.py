@@ -6,7 +6,7 @@ import h5py
 import numpy as np
 import pytest
 
-from hepzoo.data.jetnet_io import read_jetnet, write_jetnet
+from hepzoo.data.jetnet_io import read_jetnet, relative_jet_features, write_jetnet
 from hepzoo.errors import InvalidDataError
 from hepzoo.representations.point_cloud import PointCloud
 from hepzoo.samples import Samples
@@ -52,12 +52,42 @@ def test_samples_save_uses_jetnet(tmp_path):
     np.testing.assert_array_equal(r.x, s.x)
 
 
-def test_unconditional_writes_relative_jet_features(tmp_path):
-    r = read_jetnet(write_jetnet(tmp_path / "u.h5", _samples(cond=False)))
-    assert set(r.cond) == {"n_particles"} and r.meta["jet_features_units"] == "relative"
+def test_unconditional_writes_relative_jet_features_under_their_own_name(tmp_path):
+    s = _samples(cond=False)
+    r = read_jetnet(write_jetnet(tmp_path / "u.h5", s))
+    assert set(r.cond) == {"n_particles"}
+    np.testing.assert_array_equal(r.cond["n_particles"], s.mask.sum(1))
     with h5py.File(tmp_path / "u.h5") as f:
-        jf = f["jet_features"][:]
-    assert np.isfinite(jf).all() and (jf[:, 2] > 0).all()
+        assert "jet_features" not in f  # the layout defines its pt and mass in GeV: never relative values there
+        rel = f["relative_jet_features"]
+        assert rel.attrs["columns"] == "pt_sum_over_pt_jet,eta_rel,mass_over_pt_jet"
+        values = rel[:]
+    assert np.isfinite(values).all() and (values[:, 2] > 0).all()
+    rel = relative_jet_features(s.x, s.mask)
+    np.testing.assert_allclose(values, np.stack([rel["pt"], rel["eta"], rel["mass"]], 1), rtol=1e-6, atol=1e-7)
+
+
+def test_partial_jet_features_never_fill_gev_columns(tmp_path):
+    s = _samples(cond=False)
+    s.cond["pt"] = np.full(len(s), 900.0)
+    r = read_jetnet(write_jetnet(tmp_path / "p.h5", s))
+    with h5py.File(tmp_path / "p.h5") as f:
+        assert "jet_features" not in f and f["conditions/pt"].shape == (20,)
+    np.testing.assert_array_equal(r.cond["pt"], 900.0)
+
+
+def test_every_condition_round_trips(tmp_path):
+    s = _samples()
+    s.cond["type"] = np.array([2, 0, 4, 1, 3] * 4, dtype=np.int64)
+    s.cond["weight"] = np.linspace(0, 1, 20).astype(np.float32)
+    r = read_jetnet(s.save(tmp_path / "all.h5"))
+    assert set(r.cond) == {"pt", "eta", "mass", "n_particles", "type", "weight"}
+    np.testing.assert_array_equal(r.cond["type"], s.cond["type"])
+    np.testing.assert_array_equal(r.cond["weight"], s.cond["weight"])
+    np.testing.assert_array_equal(r.cond["pt"], 1000.0)
+    with h5py.File(tmp_path / "all.h5") as f:
+        assert f["jet_type"].attrs["labels"] == "gluon,quark,top,w,z"
+        assert f["jet_features"].attrs["columns"] == "pt,eta,mass,n_particles"
 
 
 def test_clip_150_file_to_fewer_particles(tmp_path):

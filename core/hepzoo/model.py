@@ -12,10 +12,12 @@ import torch
 from torch import nn
 
 from hepzoo._random import make_generator
+from hepzoo.conditions import Condition, check_given
 from hepzoo.errors import ConfigError
-from hepzoo.objectives.base import GenerativeObjective, Law
+from hepzoo.objectives.base import GenerativeObjective, Law, LawFn
 from hepzoo.prior import ConditionPrior
 from hepzoo.representations.base import Representation
+from hepzoo.samplers.base import SamplerSpec
 from hepzoo.samples import Samples
 
 __all__ = ["Model", "resolve_device"]
@@ -39,16 +41,18 @@ class Model(nn.Module, abc.ABC):
 
     The state dict (weights, fitted preprocessing, prior tensors) is what ``model.safetensors``
     holds; ``config`` is what ``config.json`` holds. Subclasses build their parts in ``__init__``
-    from the config and implement ``event_shape``/``condition_vector``/``postprocess``; the
-    default ``generate_batch`` runs noise -> sampler -> postprocess, which fits every diffusion,
-    flow-matching and (with the one-shot sampler) GAN family.
+    from the config, declare their ``conditions`` (empty: unconditional, no prior needed) and
+    implement ``event_shape``/``condition_vector``/``postprocess``. ``generate_batch`` runs
+    noise -> sampler -> postprocess for every family: diffusion, flow matching and (with the
+    one-shot sampler and the latent contract of ``hepzoo.objectives.latents``) GANs.
     """
 
     family: ClassVar[str]
     config_cls: ClassVar[type]
     representation: Representation
     objective: GenerativeObjective
-    prior: ConditionPrior
+    prior: ConditionPrior  # optional: absent on unconditional models
+    conditions: tuple[Condition, ...] = ()
     default_sampler: str = "heun"
     default_steps: int = 50
     default_batch_size: int = 1000
@@ -83,6 +87,10 @@ class Model(nn.Module, abc.ABC):
         """Preprocessed ``[B, C]`` conditioning input of the backbone (None if unconditional)."""
         return None
 
+    def sampling_law(self, c: torch.Tensor | None, mask: torch.Tensor | None, device: torch.device) -> LawFn:
+        """The law the sampler integrates; a family may bind a faster copy of its backbone here."""
+        return self.objective.law_fn(c, mask)
+
     @abc.abstractmethod
     def postprocess(
         self, x: torch.Tensor, mask: torch.Tensor | None, cond: dict[str, torch.Tensor]
@@ -90,61 +98,82 @@ class Model(nn.Module, abc.ABC):
         """Model space -> physical arrays ``(x, mask)`` for Samples."""
 
     def generate_batch(
-        self, cond: dict[str, torch.Tensor], sampler, steps: int, generator: torch.Generator, device: torch.device
+        self,
+        n: int,
+        cond: dict[str, torch.Tensor],
+        sampler: SamplerSpec,
+        grid: torch.Tensor,
+        generator: torch.Generator,
+        device: torch.device,
+        options: dict[str, Any] | None = None,
     ) -> tuple[np.ndarray, np.ndarray | None]:
-        n = len(next(iter(cond.values()))) if cond else 0
-        shape = (n, *self.event_shape(cond))
+        """``n`` events: noise (drawn on ``generator``) -> sampler on ``grid`` -> postprocess."""
         mask = self.make_mask(cond, device)
         c = self.condition_vector(cond, device)
-        x = self.objective.initial_noise(shape, generator, device)
-        if mask is not None:
-            x = x * mask.unsqueeze(-1)
-        law_fn = self.objective.law_fn(c, mask)
-        grid = self.objective.schedule(steps, device)
-        x = sampler.load()(law_fn, x, grid, generator=generator, mask=mask)
+        x = self.objective.draw_noise((n, *self.event_shape(cond)), mask, generator, device)
+        law_fn = self.sampling_law(c, mask, device)
+        x = sampler.load()(law_fn, x, grid, generator=generator, mask=mask, **(options or {}))
         return self.postprocess(x, mask, cond)
+
+    def draw_conditions(self, n: int, generator: torch.Generator, given=None) -> dict[str, torch.Tensor]:
+        """Per-event conditions: the given ones (checked against ``conditions``), the rest from the prior."""
+        fixed = check_given(self.conditions, given)
+        if not self.conditions:
+            return {}
+        prior = getattr(self, "prior", None)
+        if prior is None:
+            missing = [c.name for c in self.conditions if c.name not in fixed]
+            if missing:
+                raise ConfigError(f"this model has no prior for {missing}; give them with cond={{...}}")
+            return {k: torch.as_tensor(v, dtype=torch.float32).reshape(-1).expand(n).clone() for k, v in fixed.items()}
+        return prior.sample(n, generator, given=fixed or None)
 
     # -- the user's entry point ------------------------------------------------------------------
     def sample(
         self,
         n: int,
-        cond: dict[str, float] | None = None,
+        cond: dict[str, Any] | None = None,
         sampler: str | None = None,
         steps: int | None = None,
         seed: int | None = None,
         batch_size: int | None = None,
         device: str | torch.device | None = None,
         progress: bool = False,
+        **sampler_options: Any,
     ) -> Samples:
         """Draw ``n`` events; conditions not given come from the model's prior.
 
-        The same ``seed`` gives the same events (noise is drawn on the CPU, so also across
-        devices up to floating-point precision).
+        ``cond`` fixes declared conditions (a categorical one by label, e.g. ``{"type": "top"}``,
+        or index; a number or one value per event otherwise). ``sampler_options`` go to the
+        sampler (e.g. ``s_churn=40`` for heun, ``eta=0.5`` for ddim). The same ``seed`` gives the
+        same events on a device; noise is drawn on the sampling device, so CPU and CUDA give
+        different (each reproducible) events.
         """
         from hepzoo.plugins.manager import get_registry
 
-        if not isinstance(n, (int, np.integer)) or n <= 0:
-            raise ConfigError(f"n must be a positive integer, got {n!r}")
-        batch_size = int(batch_size or self.default_batch_size)
-        if batch_size <= 0:
-            raise ConfigError(f"batch_size must be positive, got {batch_size}")
+        n = _positive_int("n", n)
+        batch_size = _positive_int("batch_size", self.default_batch_size if batch_size is None else batch_size)
         sampler_name = sampler or self.default_sampler
         spec = get_registry().sampler_spec(sampler_name)
         spec.check(self.law)
-        steps = int(steps or self.default_steps)
-        if steps <= 0:
-            raise ConfigError(f"steps must be positive, got {steps}")
+        options = spec.check_options(sampler_options)
+        if steps is None:
+            steps = self.default_steps if sampler_name == self.default_sampler else spec.default_steps
+        steps = _positive_int("steps", steps)
         dev = resolve_device(device)
-        generator = make_generator(seed)
-        conds = self.prior.sample(int(n), generator, given=cond)
+        prior_generator = make_generator(seed)
+        noise_generator = prior_generator if dev.type == "cpu" else make_generator(seed, dev)
+        conds = self.draw_conditions(n, prior_generator, cond)
         self.to(dev).eval()
+        grid = spec.make_grid(self.objective, steps, dev)
         xs, masks = [], []
         bar = _progress(n, progress, f"sampling {self.tag or self.family}")
         start = time.perf_counter()
         with torch.inference_mode():
             for lo in range(0, n, batch_size):
-                chunk = {k: v[lo : lo + batch_size] for k, v in conds.items()}
-                x, mask = self.generate_batch(chunk, spec, steps, generator, dev)
+                hi = min(lo + batch_size, n)
+                chunk = {k: v[lo:hi] for k, v in conds.items()}
+                x, mask = self.generate_batch(hi - lo, chunk, spec, grid, noise_generator, dev, options)
                 xs.append(x)
                 masks.append(mask)
                 bar.update(len(x))
@@ -154,16 +183,22 @@ class Model(nn.Module, abc.ABC):
             x=np.concatenate(xs),
             representation=self.representation,
             mask=None if masks[0] is None else np.concatenate(masks),
-            cond={k: v.cpu().numpy() for k, v in conds.items()},
+            cond=self._condition_arrays(conds),
             meta={
                 "model": f"{self.family}/{self.tag}" if self.tag else self.family,
                 "sampler": sampler_name,
                 "steps": steps,
+                **({"sampler_options": options} if options else {}),
                 "seed": seed,
                 "device": str(dev),
                 "seconds": elapsed,
             },
         )
+
+    def _condition_arrays(self, conds: dict[str, torch.Tensor]) -> dict[str, np.ndarray]:
+        """Drawn conditions as arrays: int64 for declared integer and categorical ones."""
+        discrete = {c.name for c in self.conditions if c.discrete}
+        return {k: v.cpu().numpy().astype(np.int64) if k in discrete else v.cpu().numpy() for k, v in conds.items()}
 
     # -- persistence -----------------------------------------------------------------------------
     def save_pretrained(self, directory: str | Path, card=None) -> Path:
@@ -171,6 +206,13 @@ class Model(nn.Module, abc.ABC):
         from hepzoo.hub.local import save_pretrained
 
         return save_pretrained(self, directory, card=card)
+
+
+def _positive_int(name: str, value: Any) -> int:
+    """``value`` if it is a positive integer, else one error naming the argument."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
 
 
 class _NullBar:

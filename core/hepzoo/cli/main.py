@@ -13,16 +13,17 @@ from hepzoo.errors import ConfigError, HepzooError, PluginError
 __all__ = ["main", "build_parser"]
 
 
-def _parse_cond(items: list[str]) -> dict[str, float]:
+def _parse_cond(items: list[str]) -> dict[str, str]:
+    """``KEY=VALUE`` pairs as text; the model parses each by its declared kind (label, integer, number)."""
     cond = {}
     for item in items or []:
         key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise ConfigError(f"--cond takes key=value (e.g. --cond mass=175), got {item!r}")
-        try:
-            cond[key] = float(value)
-        except ValueError:
-            raise ConfigError(f"--cond {key}: {value!r} is not a number") from None
+        key, value = key.strip(), value.strip()
+        if not sep or not key or not value:
+            raise ConfigError(f"--cond takes key=value (e.g. --cond type=top --cond pt=1000), got {item!r}")
+        if key in cond:
+            raise ConfigError(f"--cond {key} given twice; give each condition once")
+        cond[key] = value
     return cond
 
 
@@ -260,7 +261,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--batch-size", type=int)
     s.add_argument("--device")
     s.add_argument("--seed", type=int)
-    s.add_argument("--cond", action="append", metavar="KEY=VALUE", help="fix a condition, e.g. mass=175")
+    s.add_argument(
+        "--cond",
+        action="append",
+        metavar="KEY=VALUE",
+        help="fix a condition, e.g. type=top or pt=1000 (each parsed by its declared kind)",
+    )
     s.add_argument("-q", "--quiet", action="store_true")
 
     s = sub.add_parser("evaluate", help="metrics and plots of generated events against a reference")

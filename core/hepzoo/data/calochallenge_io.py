@@ -1,8 +1,10 @@
 """CaloChallenge HDF5 files: ``incident_energies`` [N, 1] and ``showers`` [N, n_voxels], in MeV.
 
 The layout is the one the challenge's ``code/evaluate.py`` reads (CaloChallenge/homepage): both
-datasets at the file root, gzip-compressed; hepzoo adds an optional ``metadata`` group (JSON
-attributes) that the challenge's reader ignores.
+datasets at the file root, gzip-compressed, incident energies float64 as in the official files
+(its classifier modes need that dtype); hepzoo adds an optional ``metadata`` group (JSON
+attributes) and a ``conditions`` group for any other per-event condition, which the challenge's
+reader ignores.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import h5py
 import numpy as np
 
+from hepzoo.data.condition_columns import read_condition_columns, write_condition_columns
 from hepzoo.data.h5 import atomic_h5
 from hepzoo.errors import ConfigError, InvalidDataError
 
@@ -35,7 +38,7 @@ def create_calochallenge(f: h5py.File, n: int, n_voxels: int, meta: dict[str, An
     """Create empty ``incident_energies``/``showers`` datasets in an open file (for chunked writers)."""
     if n < 1:
         raise InvalidDataError(f"a CaloChallenge file needs at least one shower; got n={n}")
-    energies = f.create_dataset("incident_energies", shape=(n, 1), dtype="float32", compression="gzip")
+    energies = f.create_dataset("incident_energies", shape=(n, 1), dtype="float64", compression="gzip")
     showers = f.create_dataset(
         "showers",
         shape=(n, n_voxels),
@@ -58,13 +61,14 @@ def write_calochallenge(path: str | Path, samples: Samples, meta: dict[str, Any]
             "CaloChallenge files need the incident energy per shower: pass cond={'energy': E_MeV} in Samples"
         )
     x = np.asarray(samples.x, dtype=np.float32)
-    energy = np.asarray(samples.cond["energy"], dtype=np.float32).reshape(-1, 1)
+    energy = np.asarray(samples.cond["energy"], dtype=np.float64).reshape(-1, 1)
     meta = {**samples.meta, **(meta or {})}
     meta.setdefault("geometry", getattr(samples.representation, "name", ""))
     with atomic_h5(path) as f:
         e_ds, s_ds = create_calochallenge(f, len(x), x.shape[1], meta)
         e_ds[...] = energy
         s_ds[...] = x
+        write_condition_columns(f, samples.cond, skip=("energy",))
     return path
 
 
@@ -126,9 +130,10 @@ def read_calochallenge(
             )
         sel = slice(start, stop)
         x = np.asarray(s_ds[sel], dtype=np.float32)
-        energy = np.asarray(e_ds[sel], dtype=np.float32).reshape(-1)
+        energy = np.asarray(e_ds[sel], dtype=np.float64).reshape(-1)
+        extra = read_condition_columns(f, sel)
         meta = _read_meta(f)
     if not np.isfinite(energy).all() or (energy <= 0).any():
         raise InvalidDataError(f"{path}: incident energies must be finite and > 0 MeV")
     meta["source"] = str(path)
-    return Samples(x=x, representation=representation, cond={"energy": energy}, meta=meta)
+    return Samples(x=x, representation=representation, cond={"energy": energy, **extra}, meta=meta)

@@ -1,14 +1,16 @@
 """JetNet HDF5 files (arXiv:2106.11535): read and validate them, write them atomically.
 
 Layout: ``particle_features`` [N, P, 4] = (eta_rel, phi_rel, pt_rel, mask) and ``jet_features``
-[N, 4] = (pt, eta, mass, n_particles), float32, gzip-compressed, plus an optional ``metadata``
-group whose attributes record versions, settings and seeds (real JetNet files have none).
+[N, 4] = (pt [GeV], eta, mass [GeV], n_particles), float32, gzip-compressed, plus an optional
+``metadata`` group whose attributes record versions, settings and seeds (real JetNet files have
+none). hepzoo adds ``jet_type`` [N] (jetnet's class index g=0, q=1, t=2, w=3, z=4; its ``labels``
+attribute names them) and a ``conditions`` group for any other per-event condition.
 
-Jet features when the samples carry none (an unconditional generator): NaN is not allowed, so the
-writer stores the *relative* jet features of the summed massless constituents -- pt = pT_sum /
-pT_jet (about 1), eta = eta of the sum in relative coordinates (about 0), mass = m / pT_jet -- and
-records ``jet_features_units = "relative"`` in the metadata; reading such a file puts only
-``n_particles`` into ``Samples.cond``.
+``jet_features`` is written only when the samples carry absolute pt, eta and mass (GeV): a column
+the layout defines in GeV never holds relative values. Without them (an unconditional generator)
+the file holds ``relative_jet_features`` [N, 3] instead -- the summed massless constituents'
+pT_sum / pT_jet (about 1), eta in relative coordinates (about 0) and m / pT_jet, named in its
+``columns`` attribute -- and ``n_particles`` is the mask's count.
 """
 
 from __future__ import annotations
@@ -20,15 +22,25 @@ from typing import Any
 import h5py
 import numpy as np
 
+from hepzoo.conditions import JET_TYPE
+from hepzoo.data.condition_columns import read_condition_columns, write_condition_columns
 from hepzoo.data.h5 import atomic_h5
 from hepzoo.errors import InvalidDataError
 from hepzoo.representations.point_cloud import PointCloud
 from hepzoo.samples import Samples
 
-__all__ = ["write_jetnet", "read_jetnet", "JETNET_FEATURES", "JET_FEATURES", "relative_jet_features"]
+__all__ = [
+    "write_jetnet",
+    "read_jetnet",
+    "JETNET_FEATURES",
+    "JET_FEATURES",
+    "RELATIVE_JET_FEATURES",
+    "relative_jet_features",
+]
 
 JETNET_FEATURES = ("eta_rel", "phi_rel", "pt_rel")
 JET_FEATURES = ("pt", "eta", "mass", "n_particles")
+RELATIVE_JET_FEATURES = ("pt_sum_over_pt_jet", "eta_rel", "mass_over_pt_jet")
 _JSON_KEYS = "_json_keys"
 
 
@@ -76,10 +88,10 @@ def _attrs_to_metadata(group: h5py.Group) -> dict[str, Any]:
 def write_jetnet(path: str | Path, samples: Samples, metadata: dict[str, Any] | None = None) -> Path:
     """Write point-cloud samples as a JetNet HDF5 file (atomically); return the path.
 
-    Jet features come from ``samples.cond`` ("pt", "eta", "mass"); when any is missing, the
-    relative jet features of the constituents are written instead (see the module docstring).
-    ``n_particles`` always equals the mask's count. ``samples.meta`` and ``metadata`` go to the
-    ``metadata`` group.
+    ``jet_features`` holds ``samples.cond``'s absolute "pt", "eta", "mass" (GeV) and the mask's
+    count; without all three, ``relative_jet_features`` is written instead (module docstring).
+    ``cond["type"]`` goes to ``jet_type``, every other condition to ``conditions/<name>``.
+    ``samples.meta`` and ``metadata`` go to the ``metadata`` group.
     """
     rep = samples.representation
     features = tuple(getattr(rep, "features", ()))
@@ -94,23 +106,30 @@ def write_jetnet(path: str | Path, samples: Samples, metadata: dict[str, Any] | 
     x = np.where(mask[..., None], x, 0.0).astype(np.float32)
     n_particles = mask.sum(axis=1)
     meta = {**samples.meta, **(metadata or {})}
-    if all(k in samples.cond for k in ("pt", "eta", "mass")):
-        jet = {k: np.asarray(samples.cond[k], dtype=np.float64) for k in ("pt", "eta", "mass")}
-        meta.setdefault("jet_features_units", "GeV")
+    meta.pop("jet_features_units", None)
+    meta.pop("jet_features_note", None)
+    absolute = all(k in samples.cond for k in ("pt", "eta", "mass"))
+    if absolute:
+        jet = np.stack([np.asarray(samples.cond[k], dtype=np.float64) for k in ("pt", "eta", "mass")], axis=1)
+        jet = np.concatenate([jet, n_particles[:, None]], axis=1).astype(np.float32)
+        name, columns = "jet_features", JET_FEATURES
     else:
-        jet = relative_jet_features(x, mask)
-        meta["jet_features_units"] = "relative"
-        meta["jet_features_note"] = (
-            "computed from constituents: pt = pT_sum/pT_jet, eta relative, mass = m/pT_jet"
-        )
-    jet_features = np.stack([jet["pt"], jet["eta"], jet["mass"], n_particles], axis=1).astype(np.float32)
-    if not np.isfinite(jet_features).all():
+        rel = relative_jet_features(x, mask)
+        jet = np.stack([rel["pt"], rel["eta"], rel["mass"]], axis=1).astype(np.float32)
+        name, columns = "relative_jet_features", RELATIVE_JET_FEATURES
+    if not np.isfinite(jet).all():
         raise InvalidDataError("jet features contain NaN or inf; drop those events or fix samples.cond")
     particle_features = np.concatenate([x, mask[..., None].astype(np.float32)], axis=-1)
     path = Path(path)
     with atomic_h5(path) as f:
         f.create_dataset("particle_features", data=particle_features, compression="gzip", chunks=True)
-        f.create_dataset("jet_features", data=jet_features, compression="gzip", chunks=True)
+        ds = f.create_dataset(name, data=jet, compression="gzip", chunks=True)
+        ds.attrs["columns"] = ",".join(columns)
+        if "type" in samples.cond:
+            types = f.create_dataset("jet_type", data=np.asarray(samples.cond["type"], dtype=np.int64))
+            types.attrs["labels"] = ",".join(JET_TYPE.labels)
+        skip = {"n_particles", "type", *(("pt", "eta", "mass") if absolute else ())}
+        write_condition_columns(f, samples.cond, skip=skip)
         _metadata_to_attrs(f.create_group("metadata"), meta)
     return path
 
@@ -133,22 +152,28 @@ def read_jetnet(path: str | Path, representation: PointCloud | None = None) -> S
     except OSError as err:
         raise _fail(path, f"is not a readable HDF5 file ({err})", "pass a JetNet .hdf5/.h5 file") from err
     with f:
-        for name in ("particle_features", "jet_features"):
-            if name not in f:
-                found = sorted(f.keys())
-                raise _fail(path, f"has no {name!r} dataset (found {found})", "pass a JetNet-layout file")
+        if "particle_features" not in f:
+            found = sorted(f.keys())
+            raise _fail(path, f"has no 'particle_features' dataset (found {found})", "pass a JetNet-layout file")
+        if "jet_features" not in f and "relative_jet_features" not in f:
+            found = sorted(f.keys())
+            raise _fail(path, f"has no 'jet_features' dataset (found {found})", "pass a JetNet-layout file")
         pf = f["particle_features"]
-        jf = f["jet_features"]
         if pf.ndim != 3 or pf.shape[2] not in (3, 4):
             fix = "expected [N, P, 4] (eta_rel, phi_rel, pt_rel, mask)"
             raise _fail(path, f"particle_features has shape {pf.shape}", fix)
-        if jf.ndim != 2 or jf.shape[1] != 4 or jf.shape[0] != pf.shape[0]:
-            fix = f"expected [{pf.shape[0]}, 4] (pt, eta, mass, n_particles)"
-            raise _fail(path, f"jet_features has shape {jf.shape}", fix)
+        jet_features = None
+        if "jet_features" in f:
+            jf = f["jet_features"]
+            if jf.ndim != 2 or jf.shape[1] != 4 or jf.shape[0] != pf.shape[0]:
+                fix = f"expected [{pf.shape[0]}, 4] (pt, eta, mass, n_particles)"
+                raise _fail(path, f"jet_features has shape {jf.shape}", fix)
+            jet_features = np.asarray(jf[:], dtype=np.float64)
         n_file = pf.shape[1]
         p_max = n_file if representation is None else min(representation.max_particles, n_file)
         particles = np.asarray(pf[:, :p_max], dtype=np.float32)
-        jet_features = np.asarray(jf[:], dtype=np.float64)
+        jet_type = np.asarray(f["jet_type"][:], dtype=np.int64) if "jet_type" in f else None
+        extra = read_condition_columns(f)
         meta = _attrs_to_metadata(f["metadata"]) if "metadata" in f else {}
     rep = representation if representation is not None else PointCloud(max_particles=n_file)
     if tuple(rep.features) != JETNET_FEATURES:
@@ -156,6 +181,8 @@ def read_jetnet(path: str | Path, representation: PointCloud | None = None) -> S
             f"JetNet files hold {JETNET_FEATURES}; the representation asks for {rep.features}"
         )
     for name, arr in (("particle_features", particles), ("jet_features", jet_features)):
+        if arr is None:
+            continue
         bad = ~np.isfinite(arr)
         if bad.any():
             first = tuple(int(i) for i in np.argwhere(bad)[0])
@@ -174,8 +201,11 @@ def read_jetnet(path: str | Path, representation: PointCloud | None = None) -> S
         n_bad = int((x[~mask] != 0).any(axis=-1).sum())
         problem = f"{n_bad} masked-out particles have non-zero features"
         raise _fail(path, problem, "zero the padding or fix the mask")
-    n_particles = np.minimum(jet_features[:, 3], p_max).astype(np.int64)
     counts = mask.sum(axis=1)
+    if jet_features is None:
+        jet_features = np.full((len(x), 4), np.nan)
+        jet_features[:, 3] = counts
+    n_particles = np.minimum(jet_features[:, 3], p_max).astype(np.int64)
     wrong = np.flatnonzero(counts != n_particles)
     if wrong.size:
         i = int(wrong[0])
@@ -186,13 +216,17 @@ def read_jetnet(path: str | Path, representation: PointCloud | None = None) -> S
             "make jet_features[:, 3] the number of real particles",
         )
     cond: dict[str, np.ndarray] = {"n_particles": n_particles}
-    if meta.get("jet_features_units", "GeV") != "relative":
+    # files written before relative features had their own dataset said so in their metadata
+    if np.isfinite(jet_features[:, 0]).all() and meta.get("jet_features_units", "GeV") != "relative":
         cond.update(
             pt=jet_features[:, 0].astype(np.float32),
             eta=jet_features[:, 1].astype(np.float32),
             mass=jet_features[:, 2].astype(np.float32),
         )
-    if "jet_type_index" in meta:
+    if jet_type is not None:
+        cond["type"] = jet_type
+    elif "jet_type_index" in meta:
         cond["type"] = np.full(len(x), int(meta["jet_type_index"]), dtype=np.int64)
+    cond.update(extra)
     meta["source"] = str(path)
     return Samples(x=x, representation=rep, mask=mask, cond=cond, meta=meta)

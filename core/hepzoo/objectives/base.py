@@ -58,5 +58,22 @@ class GenerativeObjective(nn.Module, abc.ABC):
     def initial_noise(
         self, shape: tuple[int, ...], generator: torch.Generator, device: torch.device | str | None = None
     ) -> torch.Tensor:
-        """The sampler's starting point, ``noise_scale() * N(0, I)`` drawn on the CPU generator."""
+        """The sampler's starting point, ``noise_scale() * N(0, I)`` drawn on ``generator``'s device."""
         return self.noise_scale() * randn(shape, generator, device)
+
+    def draw_noise(
+        self,
+        shape: tuple[int, ...],
+        mask: torch.Tensor | None,
+        generator: torch.Generator,
+        device: torch.device | str | None = None,
+    ):
+        """What the sampler starts from: ``initial_noise`` with padded particles zeroed.
+
+        Generators with several latents return ``{name: tensor}`` instead (see
+        ``hepzoo.objectives.latents``); only the one-shot sampler takes that.
+        """
+        x = self.initial_noise(shape, generator, device)
+        if mask is not None:
+            x = x * mask.unsqueeze(-1)
+        return x

@@ -11,6 +11,7 @@ from torch import nn
 from hepzoo._random import rand
 from hepzoo.errors import ConfigError, HepzooError
 from hepzoo.objectives.base import GenerativeObjective, Law, LawFn
+from hepzoo.objectives.latents import Latent, draw_latents, multiplicity_groups
 
 __all__ = [
     "lsgan_critic_loss",
@@ -85,18 +86,50 @@ def gradient_penalty(
 class GeneratorObjective(GenerativeObjective):
     """A GAN generator ``G(z)``: its law is the generator itself, run once by the one-shot sampler.
 
-    ``loss`` names the adversarial loss its plugin trains with ("lsgan", Mao et al. 2017,
-    arXiv:1611.04076; or "wgan-gp", Gulrajani et al. 2017, arXiv:1704.00028). The critic is not part
-    of the objective: plugins write their own training step with the loss functions of this module.
+    ``loss`` names the adversarial loss (``critic_loss``/``generator_loss`` apply it): "lsgan"
+    (Mao et al. 2017, arXiv:1611.04076) or "wgan-gp" (Gulrajani et al. 2017, arXiv:1704.00028;
+    add ``gradient_penalty`` to its critic loss). The critic is not part of the objective.
+
+    ``latents`` declares a generator with several noise tensors: the backbone is then called as
+    ``backbone(*latents, cond=..., mask=...)`` (the keywords only when not None). With
+    ``by_multiplicity`` (point clouds) latents are drawn per multiplicity bucket and the backbone
+    runs once per bucket on dense ``[b, n, ...]`` tensors without a mask, as EPiC-GAN does.
+    Without ``latents`` it is ``backbone(z, t, cond, mask)`` on one latent shaped like the event.
     """
 
     law = Law.GENERATOR
 
-    def __init__(self, backbone: nn.Module, loss: str = "lsgan") -> None:
+    def __init__(
+        self,
+        backbone: nn.Module,
+        loss: str = "lsgan",
+        latents: tuple[Latent, ...] = (),
+        by_multiplicity: bool = False,
+    ) -> None:
         super().__init__(backbone)
         if loss not in GAN_LOSSES:
             raise ConfigError(f"unknown GAN loss {loss!r}; use one of {', '.join(GAN_LOSSES)}")
         self.loss_name = loss
+        self.latents = tuple(latents)
+        self.by_multiplicity = bool(by_multiplicity)
+
+    def critic_loss(self, real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
+        """The critic's loss of ``loss_name`` (for wgan-gp without its gradient penalty)."""
+        if self.loss_name == "lsgan":
+            return lsgan_critic_loss(real_scores, fake_scores)
+        return wgan_critic_loss(real_scores, fake_scores)
+
+    def generator_loss(self, fake_scores: torch.Tensor) -> torch.Tensor:
+        """The generator's loss of ``loss_name``."""
+        if self.loss_name == "lsgan":
+            return lsgan_generator_loss(fake_scores)
+        return wgan_generator_loss(fake_scores)
+
+    def draw_noise(self, shape, mask, generator, device=None):
+        """The generator's input: declared latents (``{name: tensor}``) or one event-shaped latent."""
+        if not self.latents:
+            return super().draw_noise(shape, mask, generator, device)
+        return draw_latents(self.latents, shape[0], mask if self.by_multiplicity else None, generator, device)
 
     def loss(
         self,
@@ -111,10 +144,41 @@ class GeneratorObjective(GenerativeObjective):
             "gradient_penalty) in the plugin's own training step"
         )
 
-    def law_fn(self, cond: torch.Tensor | None = None, mask: torch.Tensor | None = None) -> LawFn:
+    def law_fn(
+        self, cond: torch.Tensor | None = None, mask: torch.Tensor | None = None, backbone: nn.Module | None = None
+    ) -> LawFn:
+        """``G`` with conditions and mask bound; ``backbone`` swaps in e.g. a weight-folded copy."""
+        net = self.backbone if backbone is None else backbone
+        if self.latents:
+            return self._latent_law(net, cond, mask)
+
         def fn(z: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
             tt = torch.as_tensor(t, device=z.device, dtype=z.dtype).reshape(-1).expand(z.shape[0])
-            return self.backbone(z, tt, cond, mask)
+            return net(z, tt, cond, mask)
+
+        return fn
+
+    def _latent_law(self, net: nn.Module, cond: torch.Tensor | None, mask: torch.Tensor | None) -> LawFn:
+        names = [lat.name for lat in self.latents]
+        per_particle = {lat.name: lat.per_particle for lat in self.latents}
+
+        def call(z: dict[str, torch.Tensor], c: torch.Tensor | None, m: torch.Tensor | None) -> torch.Tensor:
+            kwargs = {k: v for k, v in (("cond", c), ("mask", m)) if v is not None}
+            return net(*[z[name] for name in names], **kwargs)
+
+        def fn(z: dict[str, torch.Tensor], t: torch.Tensor) -> torch.Tensor:
+            if mask is None or not self.by_multiplicity:
+                return call(z, cond, mask)
+            out = None
+            for n, idx in multiplicity_groups(mask.sum(1)):
+                where = torch.as_tensor(idx, device=mask.device)
+                dense = {k: v[where, :n] if per_particle[k] else v[where] for k, v in z.items()}
+                part = call(dense, None if cond is None else cond[where], None)
+                if out is None:
+                    out = torch.zeros((mask.shape[0], mask.shape[1], *part.shape[2:]), device=part.device,
+                                      dtype=part.dtype)
+                out[where, :n] = part
+            return out
 
         return fn
 

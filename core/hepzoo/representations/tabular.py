@@ -20,7 +20,8 @@ __all__ = ["Tabular"]
 
 @attrs.define(frozen=True)
 class Tabular(Representation):
-    """``x`` is ``[N, len(columns)]``; files are HDF5 with one dataset per column."""
+    """``x`` is ``[N, len(columns)]``; files are HDF5 with one dataset per column, and per-event
+    conditions in a ``conditions`` group."""
 
     kind: ClassVar[str] = "tabular"
     columns: tuple[str, ...] = ()
@@ -35,14 +36,17 @@ class Tabular(Representation):
         check_finite("table", x)
 
     def write(self, samples: Samples, path: Path) -> Path:
+        from hepzoo.data.condition_columns import write_condition_columns
         from hepzoo.data.h5 import atomic_h5
 
         with atomic_h5(path) as f:
             for i, name in enumerate(self.columns):
                 f.create_dataset(name, data=samples.x[:, i], compression="gzip")
+            write_condition_columns(f, samples.cond)
         return path
 
     def read(self, path: Path) -> Samples:
+        from hepzoo.data.condition_columns import read_condition_columns
         from hepzoo.samples import Samples
 
         with h5py.File(path, "r") as f:
@@ -50,4 +54,5 @@ class Tabular(Representation):
             if missing:
                 raise InvalidDataError(f"{path} lacks columns {missing}; it has {sorted(f.keys())}")
             x = np.stack([f[c][()] for c in self.columns], axis=1)
-        return Samples(x=x, representation=self)
+            cond = read_condition_columns(f)
+        return Samples(x=x, representation=self, cond=cond)

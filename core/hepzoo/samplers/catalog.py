@@ -44,8 +44,9 @@ SAMPLERS: list[SamplerSpec] = [
         f"{_M}.consistency:multistep_consistency",
         (Law.DENOISER,),
         2,
-        "consistency-model multistep sampling",
+        "consistency-model multistep sampling (steps sigmas of the objective's steps+1 grid, then 0)",
         "arXiv:2303.01469",
+        grid=f"{_M}.consistency:consistency_grid",
     ),
     SamplerSpec(
         "one-shot",

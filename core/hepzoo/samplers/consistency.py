@@ -9,7 +9,16 @@ import torch
 from hepzoo.objectives.base import Law, LawFn
 from hepzoo.samplers._common import grid_values, masked, noise_like, require_law, times
 
-__all__ = ["multistep_consistency"]
+__all__ = ["multistep_consistency", "consistency_grid"]
+
+
+def consistency_grid(objective, steps: int, device=None) -> torch.Tensor:
+    """``steps`` evaluation sigmas, then 0: the first ``steps`` points of the objective's grid of
+    ``steps + 1`` steps, so the last evaluation sits at a useful sigma and not at sigma_min (where
+    a consistency function is the identity and the step would be wasted; arXiv:2303.01469, Alg. 1).
+    """
+    full = torch.as_tensor(objective.schedule(steps + 1, device))
+    return torch.cat([full[:steps], full[-1:]])
 
 
 def multistep_consistency(

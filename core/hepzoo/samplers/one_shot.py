@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import torch
 
 from hepzoo.objectives.base import LawFn
@@ -12,12 +14,16 @@ __all__ = ["one_shot"]
 
 def one_shot(
     law_fn: LawFn,
-    x: torch.Tensor,
+    x: torch.Tensor | Mapping[str, torch.Tensor],
     grid: torch.Tensor,
     *,
     generator: torch.Generator,
     mask: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """``G(z)`` for the latent ``x`` (Goodfellow et al. 2014, arXiv:1406.2661); ``grid[0]`` is passed as t."""
+    """``G(z)`` for the latent ``x`` (Goodfellow et al. 2014, arXiv:1406.2661); ``grid[0]`` is passed as t.
+
+    ``x`` is one tensor or, for generators with several latents, ``{name: tensor}``.
+    """
     t0 = float(torch.as_tensor(grid).reshape(-1)[0]) if torch.as_tensor(grid).numel() else 0.0
-    return masked(law_fn(x, times(t0, x)), mask)
+    first = next(iter(x.values())) if isinstance(x, Mapping) else x
+    return masked(law_fn(x, times(t0, first)), mask)

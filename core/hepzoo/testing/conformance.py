@@ -12,9 +12,13 @@ class TestMyFlow(ModelConformance):
 
 from __future__ import annotations
 
+import functools
+import math
+
 import numpy as np
 import pytest
 
+from hepzoo.conditions import Condition
 from hepzoo.errors import ConfigError, HepzooError, IncompatibleSamplerError
 from hepzoo.laws import Law
 
@@ -22,7 +26,8 @@ __all__ = ["ModelConformance"]
 
 
 class ModelConformance:
-    """Behaviour hepzoo promises for every model: shapes, determinism, persistence, errors."""
+    """Behaviour hepzoo promises for every model: shapes, determinism, persistence, errors,
+    sampler options, declared conditions honoured exactly, and conditions kept in files."""
 
     n_events = 16
     sample_kwargs: dict = {}
@@ -87,3 +92,85 @@ class ModelConformance:
         other = "heun" if model.law == Law.GENERATOR else "one-shot"
         with pytest.raises(IncompatibleSamplerError):
             model.sample(2, sampler=other)
+
+    # -- the generation path -------------------------------------------------------------------
+    def test_sampler_options_reach_the_sampler(self, model, monkeypatch):
+        from hepzoo.plugins.manager import get_registry
+        from hepzoo.samplers.base import SamplerSpec
+
+        spec = get_registry().sampler_spec(model.default_sampler)
+        options = spec.options()
+        seen: dict = {}
+        original = SamplerSpec.load
+
+        def spy_load(self_spec):
+            fn = original(self_spec)
+
+            @functools.wraps(fn)
+            def spy(*args, **kwargs):
+                seen.update(kwargs)
+                return fn(*args, **kwargs)
+
+            return spy
+
+        monkeypatch.setattr(SamplerSpec, "load", spy_load)
+        given = dict(list(options.items())[:1])  # an accepted option at its default value
+        self._sample(model, **given)
+        assert "generator" in seen
+        for key, value in given.items():
+            assert seen[key] == value
+
+    def test_unknown_sampler_option_is_refused(self, model):
+        with pytest.raises(ConfigError, match="accepts"):
+            model.sample(2, seed=0, no_such_option=1.0)
+
+    @pytest.mark.parametrize("bad", [0, -1, 1.5, "3", True])
+    def test_bad_steps_batch_size_and_n_are_refused(self, model, bad):
+        for kwargs in ({"steps": bad}, {"batch_size": bad}):
+            with pytest.raises(ConfigError, match="positive integer"):
+                model.sample(2, seed=0, **kwargs)
+        with pytest.raises(ConfigError, match="positive integer"):
+            model.sample(bad, seed=0)
+
+    # -- declared conditions ---------------------------------------------------------------------
+    def test_conditions_are_declared(self, model):
+        assert all(isinstance(c, Condition) for c in model.conditions)
+        samples = self._sample(model)
+        assert set(samples.cond) == {c.name for c in model.conditions}
+        for c in model.conditions:
+            if c.discrete:
+                assert samples.cond[c.name].dtype == np.int64, c.name
+
+    def test_conditions_are_honoured_exactly(self, model):
+        drawn = self._sample(model, seed=11)
+        for c in model.conditions:
+            value = drawn.cond[c.name][0].item()
+            given = c.labels[int(value)] if c.kind == "categorical" else value
+            out = self._sample(model, seed=12, cond={c.name: given})
+            np.testing.assert_array_equal(out.cond[c.name], np.full(self.n_events, value, out.cond[c.name].dtype))
+
+    def test_invalid_conditions_are_refused(self, model):
+        for c in model.conditions:
+            bad: list = [math.nan, math.inf]
+            if c.kind == "categorical":
+                bad += ["no-such-label", len(c.labels), -1, 0.5]
+            else:
+                if c.high is not None:
+                    bad.append(c.high + abs(c.high) + 1)
+                if c.low is not None:
+                    bad.append(c.low - abs(c.low) - 1)
+                if c.kind == "integer":
+                    bad.append((c.low if c.low is not None else 0) + 0.5)
+            for value in bad:
+                with pytest.raises(ConfigError, match=c.name):
+                    model.sample(2, seed=0, cond={c.name: value})
+        with pytest.raises(ConfigError, match="unknown conditions"):
+            model.sample(2, seed=0, cond={"no_such_condition": 1.0})
+
+    def test_file_round_trip_keeps_conditions(self, model, tmp_path):
+        samples = self._sample(model)
+        back = model.representation.read(samples.save(tmp_path / "samples.h5"))
+        np.testing.assert_array_equal(back.x, samples.x.astype(back.x.dtype))
+        for name, values in samples.cond.items():
+            assert name in back.cond, f"condition {name!r} was not written"
+            np.testing.assert_array_equal(back.cond[name], values)

@@ -7,13 +7,15 @@ from typing import ClassVar
 import numpy as np
 import torch
 
+from hepzoo.conditions import Condition
 from hepzoo.errors import ConfigError, InvalidDataError
 from hepzoo.model import Model
 from hepzoo.objectives.gan import GeneratorObjective
+from hepzoo.objectives.latents import Latent, multiplicity_groups
 from hepzoo.prior import EmpiricalPrior
 from hepzoo.representations.point_cloud import PointCloud
 from hepzoo.samples import Samples
-from hepzoo_epic_gan.buckets import dense_by_multiplicity, multiplicity_groups
+from hepzoo_epic_gan.buckets import dense_by_multiplicity
 from hepzoo_epic_gan.config import FEATURES, EpicGanConfig
 from hepzoo_epic_gan.generator import EPiCGenerator
 from hepzoo_epic_gan.layers import fold_weight_norm
@@ -27,9 +29,11 @@ class EpicGanModel(Model):
 
     State dict: ``objective.backbone.*`` (the generator, weight-normalised), ``normaliser.*``
     (mean/std/pt_min), ``prior.*`` (the multiplicity KDE). The critic is not part of it.
-    Sampling draws multiplicities from the prior and runs one dense generator call per
-    multiplicity; in eval mode the weight norm is folded into plain weights once (``fast=True``)
-    and, on CUDA, ``autocast_bf16=True`` runs the generator in bfloat16.
+    Sampling runs the core path with the one-shot sampler: multiplicities from the prior (the
+    authors' KDE, rounded), a global ``[B, 10]`` and a per-particle ``[B, n, 3]`` latent drawn
+    per multiplicity bucket, one dense generator call per multiplicity. In eval mode the weight
+    norm is folded into plain weights once (``fast=True``) and, on CUDA, ``autocast_bf16=True``
+    runs the generator in bfloat16.
     """
 
     family: ClassVar[str] = "epic-gan"
@@ -46,9 +50,18 @@ class EpicGanModel(Model):
             raise ConfigError(f"max_particles must be >= 1, got {config.max_particles}")
         super().__init__(config)
         self.representation = PointCloud(config.max_particles, FEATURES)
-        self.objective = GeneratorObjective(EPiCGenerator(config.generator), loss="lsgan")
+        latents = (
+            Latent("z_global", (config.generator.latent,)),
+            Latent("z_local", (config.generator.latent_local,), per_particle=True),
+        )
+        self.objective = GeneratorObjective(
+            EPiCGenerator(config.generator), loss="lsgan", latents=latents, by_multiplicity=True
+        )
         self.normaliser = JetNormaliser(config.norm_sigma)
-        self.prior = EmpiricalPrior(("n_particles",), integer=("n_particles",))
+        self.conditions = (
+            Condition("n_particles", kind="integer", low=1, high=config.max_particles, description="multiplicity"),
+        )
+        self.prior = EmpiricalPrior(("n_particles",), integer=("n_particles",), discrete="kde-round")
         self.fast = True
         self.autocast_bf16 = False
         object.__setattr__(self, "_fast_cache", (None, None))
@@ -94,7 +107,22 @@ class EpicGanModel(Model):
         return (self.config.max_particles, 3)
 
     def postprocess(self, x, mask, cond):
-        return x.cpu().numpy(), None if mask is None else mask.cpu().numpy()
+        """Raw generator output -> physical jets, per multiplicity bucket (dense, as the authors)."""
+        normaliser = self.normaliser.to(x.device)
+        out = torch.zeros_like(x)
+        for n, idx in multiplicity_groups(mask.sum(1)):
+            where = torch.as_tensor(idx, device=x.device)
+            out[where, :n] = from_authors(normaliser.postprocess(x[where, :n].float()))
+        return out.cpu().numpy(), mask.cpu().numpy()
+
+    def sampling_law(self, c, mask, device):
+        return self.objective.law_fn(c, mask, backbone=self._sampling_network(device))
+
+    def _sampling_network(self, device: torch.device) -> torch.nn.Module:
+        net = self._sampling_generator(device)
+        if self.autocast_bf16 and torch.device(device).type == "cuda":
+            return _Bfloat16(net)
+        return net
 
     def _sampling_generator(self, device: torch.device) -> torch.nn.Module:
         """The generator to sample with: a folded-weight-norm copy in eval mode (cached)."""
@@ -117,27 +145,27 @@ class EpicGanModel(Model):
     ) -> tuple[np.ndarray, np.ndarray]:
         """Jets with the given multiplicities ``[B]``: ``(x [B, P, 3] hepzoo order, mask [B, P])``.
 
-        One dense generator call per distinct multiplicity, in increasing order; for each, global
-        then local noise is drawn from the CPU ``generator`` so a seed fixes the jets on any device.
+        The core generation path with the one-shot sampler: one dense generator call per distinct
+        multiplicity, in increasing order; for each, global then local noise is drawn from
+        ``generator`` (on its device).
         """
-        device = torch.device(device)
-        cfg = self.config.generator
-        p_max = self.config.max_particles
-        counts = torch.as_tensor(counts).round().long().clamp(1, p_max).cpu()
-        net = self._sampling_generator(device)
-        use_bf16 = self.autocast_bf16 and device.type == "cuda"
-        out = torch.zeros(len(counts), p_max, 3, device=device)
-        normaliser = self.normaliser.to(device)
-        for n, idx in multiplicity_groups(counts):
-            b = len(idx)
-            z_global = torch.randn((b, cfg.latent), generator=generator).to(device)
-            z_local = torch.randn((b, n, cfg.latent_local), generator=generator).to(device)
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
-                raw = net(z_global, z_local)
-            jets = normaliser.postprocess(raw.float())
-            out[torch.as_tensor(idx, device=device), :n] = from_authors(jets)
-        mask = torch.arange(p_max)[None, :] < counts[:, None]
-        return out.cpu().numpy(), mask.numpy()
+        from hepzoo.plugins.manager import get_registry
 
-    def generate_batch(self, cond, sampler, steps, generator, device):
-        return self.generate_points(cond["n_particles"], generator, device)
+        device = torch.device(device)
+        counts = torch.as_tensor(counts).round().long().clamp(1, self.config.max_particles).cpu()
+        spec = get_registry().sampler_spec("one-shot")
+        grid = spec.make_grid(self.objective, 1, device)
+        return self.generate_batch(len(counts), {"n_particles": counts}, spec, grid, generator, device)
+
+
+class _Bfloat16(torch.nn.Module):
+    """Runs a generator under bfloat16 autocast (CUDA) and returns float32."""
+
+    def __init__(self, net: torch.nn.Module) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, *args):
+        with torch.autocast("cuda", dtype=torch.bfloat16):
+            out = self.net(*args)
+        return out.float()

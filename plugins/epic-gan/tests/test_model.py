@@ -8,6 +8,7 @@ import torch
 
 from hepzoo.config import structure
 from hepzoo.errors import ConfigError, InvalidDataError
+from hepzoo.testing.conformance import ModelConformance
 from hepzoo_epic_gan.config import EpicGanConfig
 from hepzoo_epic_gan.model import EpicGanModel
 from hepzoo_epic_gan.preprocessing import jet_axis, to_authors
@@ -17,6 +18,35 @@ from hepzoo_epic_gan.preprocessing import jet_axis, to_authors
 def model(jets) -> EpicGanModel:
     torch.manual_seed(0)
     return EpicGanModel.from_training_data(jets).eval()
+
+
+class TestEpicConformance(ModelConformance):
+    """The conformance suite every family inherits (CONTRIBUTING.md), on a small fitted EPiC-GAN."""
+
+    @pytest.fixture
+    def model(self, jets, registry):
+        torch.manual_seed(0)
+        return EpicGanModel.from_training_data(jets).eval()
+
+
+def test_samples_through_the_core_path_with_the_one_shot_sampler(model, registry):
+    from hepzoo.model import Model
+
+    assert type(model).generate_batch is Model.generate_batch
+    out = model.sample(20, seed=1, batch_size=7)
+    assert out.meta["sampler"] == "one-shot" and out.meta["steps"] == 1
+    assert out.cond["n_particles"].dtype == np.int64
+    with pytest.raises(ConfigError, match="n_particles"):
+        model.sample(2, cond={"n_particles": 13})  # above max_particles
+
+
+def test_buckets_do_not_depend_on_the_batch_split(model, registry):
+    """Latents are drawn per multiplicity bucket of each batch: the same seed and batch size repeat."""
+    a = model.sample(40, seed=9, batch_size=13)
+    b = model.sample(40, seed=9, batch_size=13)
+    np.testing.assert_array_equal(a.x, b.x)
+    x, mask = model.generate_points(torch.tensor([3, 5, 5, 12]), torch.Generator().manual_seed(0))
+    assert x.shape == (4, 12, 3) and mask.sum(1).tolist() == [3, 5, 5, 12]
 
 
 def test_fit_on_training_data(model, jets):

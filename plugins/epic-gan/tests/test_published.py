@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pytest
 
@@ -44,3 +46,20 @@ def test_top_card_w1m_is_reproduced_on_held_out_jets(tmp_path):
     result = evaluate(jets, reference, metrics=("w1m",), truth_split=False, seed=0)
     card = hepzoo.info("epic-gan/jetnet150-top")["metrics"]["w1m"]
     assert result["gen_vs_reference"]["w1m"]["value"] == pytest.approx(card["value"], rel=1e-9)
+
+
+# sha256 of sample(2000, seed=1) on the CPU: x (float32 bytes) and mask (bool bytes). These arrays are
+# what the card's figures and metrics are made from; a change here means the card must be redone.
+PINNED = {
+    "jetnet150-top": (
+        "48f357e5dc4527e6",
+        "a02b1fe9b389066d",
+    ),
+}
+
+
+@pytest.mark.parametrize("tag", sorted(PINNED))
+def test_published_samples_are_pinned(tag, registry):
+    jets = hepzoo.load(f"epic-gan/{tag}").sample(2000, seed=1, device="cpu")
+    digest = [hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest()[:16] for a in (jets.x, jets.mask)]
+    assert tuple(digest) == PINNED[tag]

@@ -220,7 +220,7 @@ def chunk_size(geometry: Geometry) -> int:
 
 def _chunk(geometry: Geometry, seed: int, index: int, n: int, e_min: float, e_max: float):
     rng = np.random.default_rng([seed, index])
-    energy = np.exp(rng.uniform(np.log(e_min), np.log(e_max), n))
+    energy = np.clip(np.exp(rng.uniform(np.log(e_min), np.log(e_max), n)), e_min, e_max)  # exp(log) may overshoot
     return energy, simulate_showers(geometry, energy, rng)
 
 

@@ -1,0 +1,67 @@
+"""The latent contract of generators with several noise tensors (a global and a per-particle one).
+
+A GAN's generator may take more than one latent, e.g. EPiC-GAN's global ``[B, 10]`` and
+per-particle ``[B, n, 3]`` noise (Buhmann, Kasieczka, Thaler, arXiv:2301.08128). Its objective
+declares them as ``Latent``s; ``draw_latents`` draws them per multiplicity bucket (increasing n,
+each bucket's latents in declared order) into padded ``[B, P, ...]`` tensors, so the core's one
+generation path (noise -> one-shot sampler -> postprocess) feeds any such generator.
+"""
+
+from __future__ import annotations
+
+import attrs
+import numpy as np
+import torch
+
+from hepzoo._random import randn
+
+__all__ = ["Latent", "multiplicity_groups", "draw_latents"]
+
+
+@attrs.define(frozen=True)
+class Latent:
+    """One noise tensor: ``[B, *shape]``, or ``[B, n, *shape]`` when ``per_particle``."""
+
+    name: str
+    shape: tuple[int, ...] = attrs.field(converter=tuple)
+    per_particle: bool = False
+
+
+def multiplicity_groups(counts: torch.Tensor | np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """``[(n, indices)]`` for each distinct count, in increasing ``n`` (indices in input order)."""
+    if isinstance(counts, torch.Tensor):
+        counts = counts.cpu().numpy()
+    counts = np.asarray(counts).astype(np.int64)
+    order = np.argsort(counts, kind="stable")
+    values, starts = np.unique(counts[order], return_index=True)
+    ends = np.append(starts[1:], len(order))
+    return [(int(v), order[s:e]) for v, s, e in zip(values, starts, ends)]
+
+
+def draw_latents(
+    latents: tuple[Latent, ...],
+    n_events: int,
+    mask: torch.Tensor | None,
+    generator: torch.Generator,
+    device: torch.device | str | None = None,
+) -> dict[str, torch.Tensor]:
+    """``{name: tensor}``; with a ``[B, P]`` mask, drawn bucket by bucket of equal multiplicity.
+
+    Without a mask every latent is drawn whole, in declared order. Padded particles get zeros.
+    """
+    if mask is None:
+        return {lat.name: randn((n_events, *lat.shape), generator, device) for lat in latents}
+    p_max = mask.shape[1]
+    out = {
+        lat.name: torch.zeros((n_events, p_max, *lat.shape) if lat.per_particle else (n_events, *lat.shape),
+                              device=device)
+        for lat in latents
+    }
+    for n, idx in multiplicity_groups(mask.sum(1)):
+        where = torch.as_tensor(idx, device=device)
+        for lat in latents:
+            if lat.per_particle:
+                out[lat.name][where, :n] = randn((len(idx), n, *lat.shape), generator, device)
+            else:
+                out[lat.name][where] = randn((len(idx), *lat.shape), generator, device)
+    return out

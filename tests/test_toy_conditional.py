@@ -1,0 +1,104 @@
+"""The toy conditional family: declared conditions, exact priors, the conformance suite."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from hepzoo.errors import ConfigError
+from hepzoo.testing.conformance import ModelConformance
+from hepzoo.testing.families import (
+    TOY_TYPE_FREQUENCIES,
+    ToyConditionalConfig,
+    ToyConditionalFlow,
+    register_test_families,
+    toy_conditional_data,
+)
+
+
+@pytest.fixture
+def toy():
+    from hepzoo.plugins.manager import get_registry
+
+    register_test_families(get_registry())  # the live registry (another test may have reset it)
+    torch.manual_seed(0)
+    x, cond = toy_conditional_data(2000, seed=0)
+    model = ToyConditionalFlow(ToyConditionalConfig()).fit(x, cond)
+    model.tag = "unit"
+    return model
+
+
+class TestToyConformance(ModelConformance):
+    @pytest.fixture
+    def model(self, toy):
+        return toy
+
+
+def test_a_fixed_type_gives_exactly_that_type(toy):
+    out = toy.sample(1000, cond={"type": "top"}, seed=0)
+    assert (out.cond["type"] == 2).sum() == 1000
+    assert toy.sample(10, cond={"type": 2}, seed=0).cond["type"].tolist() == [2] * 10
+    assert toy.sample(10, cond={"type": "t"}, seed=0).cond["type"].tolist() == [2] * 10
+
+
+def test_unconditional_types_keep_their_training_frequencies(toy):
+    types = toy.sample(4000, seed=1).cond["type"]
+    assert set(np.unique(types)) <= set(range(5))
+    freq = np.bincount(types, minlength=5) / len(types)
+    train = np.bincount(toy.prior.data[:, 0].long().numpy(), minlength=5) / len(toy.prior.data)
+    np.testing.assert_allclose(freq, train, atol=0.03)
+    assert abs(freq[2] - TOY_TYPE_FREQUENCIES[2]) < 0.06
+
+
+def test_fixed_pt_draws_types_from_nearby_rows_at_random(toy):
+    out = toy.sample(600, cond={"pt": 1000.0}, seed=2)
+    assert (out.cond["pt"] == 1000.0).all()
+    # the k nearest rows hold several types; all of them are drawn, not one arbitrary row
+    assert len(np.unique(out.cond["type"])) >= 3
+
+
+def test_fixed_type_and_pt_draw_only_that_type(toy):
+    out = toy.sample(300, cond={"type": "w", "pt": 700.0}, seed=3)
+    assert (out.cond["type"] == 3).all() and (out.cond["pt"] == 700.0).all()
+
+
+def test_per_event_conditions(toy):
+    types = np.array(["gluon", "top", "z", "top"])
+    out = toy.sample(4, cond={"type": types, "pt": np.array([500.0, 600, 700, 800])}, seed=0)
+    assert out.cond["type"].tolist() == [0, 2, 4, 2]
+    with pytest.raises(ConfigError, match="2 values for 4 events"):
+        toy.sample(4, cond={"pt": np.array([500.0, 600])}, seed=0)
+
+
+@pytest.mark.parametrize(
+    "value, match",
+    [("top-quark", "gluon, quark, top, w, z"), (3.7, "gluon"), (5, "index 0..4"), (float("nan"), "type")],
+)
+def test_bad_type_names_the_labels(toy, value, match):
+    with pytest.raises(ConfigError, match=match):
+        toy.sample(2, cond={"type": value})
+
+
+def test_pt_out_of_range_names_the_range(toy):
+    with pytest.raises(ConfigError, match=r"\[100, 3000\] GeV"):
+        toy.sample(2, cond={"pt": 5000.0})
+
+
+def test_condition_influences_the_events(toy):
+    a = toy.sample(200, cond={"type": "top"}, seed=4).x
+    b = toy.sample(200, cond={"type": "gluon"}, seed=4).x
+    assert not np.allclose(a, b)
+
+
+def test_cli_cond_parses_by_declared_kind(toy, tmp_path, capsys):
+    from hepzoo.cli.main import main
+
+    folder = toy.save_pretrained(tmp_path / "toy")
+    out = tmp_path / "tops.h5"
+    argv = ["sample", f"local-dir:{folder}", "-n", "50", "-o", str(out), "--cond", "type=top", "--cond", "pt=1000"]
+    assert main(argv) == 0
+    back = toy.representation.read(out)
+    assert (back.cond["type"] == 2).all() and (back.cond["pt"] == 1000.0).all()
+    assert main([*argv[:-4], "--cond", "type=3.7"]) == 2
+    assert "type=" in capsys.readouterr().err
