@@ -115,6 +115,31 @@ def test_a_folder_or_empty_name_is_not_a_file_target(tmp_path):
         atomic_write_text("", "x")
 
 
+def test_a_read_only_location_is_one_clear_error(tmp_path, monkeypatch):
+    import os
+
+    real_open = os.open
+
+    def denied(path, *args, **kwargs):
+        if str(path).endswith(".lock"):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", denied)  # as a read-only folder answers (root ignores chmod)
+    with pytest.raises(OutputError, match=r"cannot write .*x.json \(Permission denied\); choose a writable"):
+        atomic_write_text(tmp_path / "x.json", "{}")
+    monkeypatch.undo()
+
+    def no_mkdir(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "mkdir", no_mkdir)
+    with pytest.raises(OutputError, match="cannot write"):
+        atomic_write_text(tmp_path / "sub" / "x.json", "{}")
+    monkeypatch.undo()
+    assert list(tmp_path.iterdir()) == []
+
+
 def _marker_folder(path: Path) -> bool:
     return (path / "config.json").is_file()
 

@@ -42,6 +42,17 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+def _unwritable(path: Path, exc: OSError) -> OutputError:
+    return OutputError(f"cannot write {path} ({exc.strerror or exc}); choose a writable location with -o")
+
+
+def _make_parent(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _unwritable(path, exc) from None
+
+
 def _check_target(path: Path) -> Path:
     if not path.name or path.name in (".", ".."):
         raise OutputError(f"{str(path)!r} is not a file name to write; give a path such as out/file.h5")
@@ -59,7 +70,10 @@ def target_lock(path: str | Path) -> Iterator[None]:
     path = Path(path)
     lock = path.with_name(f".{path.name}.lock")
     while True:
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise _unwritable(path, exc) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -86,7 +100,7 @@ def target_lock(path: str | Path) -> Iterator[None]:
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path to write ``path``'s content to; it becomes ``path`` only if the block succeeds."""
     path = _check_target(Path(path))
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _make_parent(path)
     if path.is_dir():
         raise OutputError(f"{path} is a folder; give a file name to write")
     with target_lock(path):
@@ -147,7 +161,7 @@ def atomic_folder(
             raise OutputError(f"{path} is the current folder (or holds it); write the {what} to a subfolder")
 
     refuse_unless_replaceable()
-    resolved.parent.mkdir(parents=True, exist_ok=True)
+    _make_parent(resolved)
     with target_lock(resolved):
         tmp = _temp_name(resolved)
         tmp.mkdir()
