@@ -33,7 +33,6 @@ class _Jets(JetSample):
 
     def take(self, idx: np.ndarray) -> _Jets:
         out = super().take(idx)
-        out.__class__ = _Jets
         out.cond = {k: v[idx] for k, v in self.cond.items()}
         return out
 

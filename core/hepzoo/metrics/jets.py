@@ -84,7 +84,7 @@ class JetSample:
 
     def take(self, idx: np.ndarray) -> JetSample:
         """The jets at ``idx``, with whatever was already derived."""
-        out = JetSample.__new__(JetSample)
+        out = type(self).__new__(type(self))
         out.x, out.mask = self.x[idx], self.mask[idx]
         out._mass = None if self._mass is None else self._mass[idx]
         out._efps = None if self._efps is None else self._efps[idx]
