@@ -28,9 +28,13 @@ def shared_dir() -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def registry():
-    """The process registry with the core's test family added."""
+    """The process registry with the core's test family added.
+
+    Looked up for every test: ``manager.reset()`` (test_plugins.py) replaces the process registry,
+    so a registry cached for the session would go stale and the tests after it would see none.
+    """
     from hepzoo.plugins.manager import get_registry
 
     reg = get_registry()

@@ -15,6 +15,7 @@ def test_unknown_model_is_one_line_with_suggestions(registry, capsys):
     err = capsys.readouterr().err.strip()
     assert err.startswith("hepzoo: error:") and len(err.splitlines()) == 1
     assert "Traceback" not in err
+    assert "did you mean 'epic-gan/jetnet150-top'" in err  # the closest registered id comes first
 
 
 def test_bad_id_grammar(capsys):
@@ -47,7 +48,14 @@ def test_bad_condition_syntax(tabular_model, tmp_path, capsys):
 
 def test_list_json_and_plugins(capsys):
     assert main(["list", "--json"]) == 0
-    assert isinstance(json.loads(capsys.readouterr().out), list)
+    listed = json.loads(capsys.readouterr().out)
+    ids = [m["id"] for m in listed]
+    assert {"epic-gan/jetnet150-top", "epic-gan/jetnet150-gluon", "epic-gan/jetnet150-quark"} <= set(ids)
+    assert ids == sorted(ids)
+    top = next(m for m in listed if m["id"] == "epic-gan/jetnet150-top")
+    assert top["repo_id"] == "hepzoo/epic-gan-jetnet150-top" and top["dataset"] == "jetnet150-top"
+    assert main(["list", "--json", "*gluon*"]) == 0
+    assert [m["id"] for m in json.loads(capsys.readouterr().out)] == ["epic-gan/jetnet150-gluon"]
     assert main(["plugins"]) == 0
     assert "builtin" in capsys.readouterr().out
 

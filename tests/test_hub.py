@@ -9,6 +9,7 @@ import textwrap
 
 import numpy as np
 import pytest
+import torch
 
 import hepzoo
 from hepzoo.errors import HepzooError, IntegrityError, ModelNotFoundError
@@ -88,12 +89,18 @@ def test_unregistered_repo_is_checked_against_the_hub_sha256(published, hub_serv
         hepzoo.load("hf-hub:hepzoo-test/tabular")
 
 
-def test_truncated_transfer_fails_cleanly(published, hub_server):
+def _assert_same_model(loaded, original) -> None:
+    assert loaded.family == original.family
+    a, b = loaded.state_dict(), original.state_dict()
+    assert sorted(a) == sorted(b) and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_truncated_transfer_fails_cleanly(tabular_model, published, hub_server):
     hub_server.truncate.add("hepzoo-test/tabular/model.safetensors")
     with pytest.raises(HepzooError, match="download"):
         hepzoo.load("hf-hub:hepzoo-test/tabular")
     hub_server.truncate.clear()
-    assert hepzoo.load("hf-hub:hepzoo-test/tabular") is not None
+    _assert_same_model(hepzoo.load("hf-hub:hepzoo-test/tabular"), tabular_model)
 
 
 def test_unknown_revision_and_repo(published, hub_server):
@@ -103,9 +110,11 @@ def test_unknown_revision_and_repo(published, hub_server):
         hepzoo.load("hf-hub:hepzoo-test/nothing")
 
 
-def test_commit_revision_pins(published, hub_server):
+def test_commit_revision_pins(tabular_model, published, hub_server):
     commit = hub_server.commit("hepzoo-test/tabular")
-    assert hepzoo.load(f"hf-hub:hepzoo-test/tabular@{commit}") is not None
+    _assert_same_model(hepzoo.load(f"hf-hub:hepzoo-test/tabular@{commit}"), tabular_model)
+    with pytest.raises(ModelNotFoundError):
+        hepzoo.load(f"hf-hub:hepzoo-test/tabular@{'0' * 40}")
 
 
 def test_search_path_is_used_before_the_hub(registry, published, tmp_path, monkeypatch):

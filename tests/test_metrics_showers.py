@@ -82,14 +82,17 @@ def test_evaluate_showers(tmp_path):
     x, e = _showers(400, seed=4)
     v = Voxel.from_geometry("ds2")
     ref = Samples(x=x[:200], representation=v, cond={"energy": e[:200]})
-    gen = Samples(x=x[200:] * 0.5, representation=v, cond={"energy": e[200:]})
+    # 20x too little energy: the small classifier on 200 showers misses a 2x error (AUC 0.54 vs
+    # 0.60 truth) and only partly sees 5x (0.76), so the AUC check needs a gross mis-scaling
+    gen = Samples(x=x[200:] * 0.05, representation=v, cond={"energy": e[200:]})
     res = evaluate_showers(
         gen, ref, tmp_path, classifier="small", classifiers=("cls-high",), fpd_num_batches=1, fpd_num_points=2
     )
     g, t = res["gen_vs_reference"], res["truth_vs_truth"]
     assert g["sep_E_ratio"]["value"] > 0.9 and t["sep_E_ratio"]["value"] < 0.3
     assert len(g["sep_E_layer"]["value"]) == 45
-    assert 0.0 <= g["auc_cls-high"]["value"] <= 1.0 and 0.0 <= t["jsd_cls-high"]["value"] + 1 <= 2
+    assert g["auc_cls-high"]["value"] > 0.9 and t["auc_cls-high"]["value"] < 0.7
+    assert g["jsd_cls-high"]["value"] > t["jsd_cls-high"]["value"] + 0.2
     assert np.isfinite(g["fpd_x1e3"]["value"]) and np.isfinite(t["kpd_x1e3"]["value"])
     saved = json.loads((tmp_path / "metrics.json").read_text())
     assert saved["geometry"] == "ds2" and (tmp_path / "average_shower.png").exists()

@@ -22,9 +22,14 @@ def test_sample_records_what_made_it(tabular_model):
 
 
 def test_other_samplers_run_on_the_same_model(tabular_model):
+    outs = {}
     for name in ("euler", "dpmpp-2m", "ddim"):
         out = tabular_model.sample(8, seed=0, sampler=name, steps=4)
-        assert np.isfinite(out.x).all()
+        assert out.x.shape == (8, 2) and np.isfinite(out.x).all()
+        assert out.meta["sampler"] == name
+        np.testing.assert_array_equal(out.x, tabular_model.sample(8, seed=0, sampler=name, steps=4).x)
+        outs[name] = out.x
+    assert not np.array_equal(outs["euler"], outs["dpmpp-2m"])  # the sampler choice reaches the solver
 
 
 def test_unknown_condition_is_named(tabular_model):

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import attrs
 import cattrs
 
+from hepzoo.atomic import atomic_write_text
 from hepzoo.errors import ConfigError
 
 __all__ = ["SCHEMA_VERSION", "converter", "structure", "unstructure", "read_json", "write_json"]
@@ -76,9 +77,7 @@ def write_json(path: str | Path, data: dict) -> None:
     """Write JSON with sorted keys and the schema version, atomically."""
     path = Path(path)
     payload = {"schema_version": SCHEMA_VERSION, **data}
-    tmp = path.with_name(path.name + ".partial")
-    tmp.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
-    tmp.replace(path)
+    atomic_write_text(path, json.dumps(payload, indent=2, sort_keys=True) + "\n")
 
 
 def evolve(obj: T, **changes: Any) -> T:

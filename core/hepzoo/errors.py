@@ -12,6 +12,8 @@ __all__ = [
     "PluginConflictError",
     "IncompatibleSamplerError",
     "DependencyError",
+    "OutputError",
+    "TargetBusyError",
 ]
 
 
@@ -49,3 +51,11 @@ class IncompatibleSamplerError(HepzooError, ValueError):
 
 class DependencyError(HepzooError, ImportError):
     """An optional dependency (an extra) is needed for this feature."""
+
+
+class OutputError(HepzooError, ValueError):
+    """An output path hepzoo will not write (a folder that is not a model folder, a busy target)."""
+
+
+class TargetBusyError(OutputError):
+    """Another process is writing the same output right now."""

@@ -224,6 +224,8 @@ def cmd_release(args) -> int:
 
 def cmd_mirror(args) -> int:
     from hepzoo.api import locate
+    from hepzoo.atomic import atomic_folder
+    from hepzoo.hub.local import is_model_folder
     from hepzoo.hub.resolve import parse_model_id
 
     out = Path(args.output)
@@ -231,8 +233,8 @@ def cmd_mirror(args) -> int:
         if parse_model_id(model_id).kind != "registered":
             raise ConfigError(f"mirror copies registered models (family/tag), not {model_id!r}")
         target = out / model_id
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(locate(model_id), target, dirs_exist_ok=True)
+        with atomic_folder(target, is_model_folder, what="hepzoo model folder") as tmp:
+            shutil.copytree(locate(model_id), tmp, dirs_exist_ok=True)
         print(f"{model_id} -> {target}")
     print(f"use it with: export HEPZOO_PATH={out.resolve()}")
     return 0

@@ -1,19 +1,21 @@
-"""Evaluate generated jets against a reference: JetNet's five metrics, truth-vs-truth, plots."""
+"""Evaluate generated jets against a reference: JetNet's five metrics (from ``hepzoo.metrics.jets``),
+truth-vs-truth, plots. This module only orchestrates; it computes no metric itself.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from hepzoo.data.jets.kinematics import jet_mass, jet_pt
+from hepzoo.data.jets.kinematics import jet_pt
 from hepzoo.errors import InvalidDataError
 from hepzoo.evaluation.report import ratio_histogram, write_metrics_json
-from hepzoo.metrics import stats
-from hepzoo.metrics.efp import W1EFP_INDICES
-from hepzoo.metrics.jets import as_jets, fpd_kpd_features
+from hepzoo.metrics import jets as jet_metrics
+from hepzoo.metrics.jets import JetSample
 from hepzoo.samples import Samples
 
 __all__ = ["evaluate_jets", "JET_METRICS"]
@@ -22,55 +24,44 @@ JET_METRICS = ("w1m", "w1p", "w1efp", "fpd", "kpd")
 _PLOTTED_EFPS = {1: "EFP d=1 (sum z_i z_j theta_ij)", 9: "EFP triangle", 17: "EFP square (n=4, d=4)"}
 
 
-class _Jets:
-    """Arrays and derived quantities of one jet sample, computed once."""
+class _Jets(JetSample):
+    """A JetSample with the sample's conditions (for plots) carried through ``take``."""
 
-    def __init__(self, x: np.ndarray, mask: np.ndarray, cond: dict[str, np.ndarray]):
-        self.x, self.mask, self.cond = x, mask, cond
-        self.mass = jet_mass(x, mask)
-        self._efps: np.ndarray | None = None
-
-    @property
-    def efps(self) -> np.ndarray:
-        if self._efps is None:
-            self._efps = fpd_kpd_features((self.x, self.mask))
-        return self._efps
+    def __init__(self, jets: Any, cond: dict[str, np.ndarray]):
+        super().__init__(jets)
+        self.cond = cond
 
     def take(self, idx: np.ndarray) -> _Jets:
-        out = _Jets.__new__(_Jets)
-        out.x, out.mask, out.mass = self.x[idx], self.mask[idx], self.mass[idx]
+        out = super().take(idx)
         out.cond = {k: v[idx] for k, v in self.cond.items()}
-        out._efps = None if self._efps is None else self._efps[idx]
         return out
 
 
-def _compute(real: _Jets, gen: _Jets, names: tuple[str, ...], opts: dict[str, Any], seed: int) -> dict:
+def _metric_calls(opts: dict[str, Any], seed: int) -> dict[str, Callable[[JetSample, JetSample], tuple]]:
+    """Each metric of ``hepzoo.metrics.jets`` with the evaluation's settings bound."""
     n_eval = opts.get("num_eval_samples", 50_000)
     n_batches = opts.get("num_batches", 5)
+    fpd_opts = {k: opts[k] for k in ("min_samples", "max_samples", "num_points") if k in opts}
+    fpd_opts["num_batches"] = opts.get("fpd_num_batches", 20)
+    kpd_opts = {"batch_size": opts.get("kpd_batch_size", 5_000), "num_batches": opts.get("kpd_num_batches", 10)}
+    return {
+        "w1m": lambda r, g: jet_metrics.w1m(r, g, n_eval, n_batches, seed),
+        "w1p": lambda r, g: jet_metrics.w1p(r, g, True, n_eval, n_batches, seed),
+        "w1efp": lambda r, g: jet_metrics.w1efp(r, g, n_eval, n_batches, seed),
+        "fpd": lambda r, g: jet_metrics.fpd(r, g, **fpd_opts),
+        "kpd": lambda r, g: jet_metrics.kpd(r, g, **kpd_opts),
+    }
+
+
+def _compute(real: _Jets, gen: _Jets, names: tuple[str, ...], opts: dict[str, Any], seed: int) -> dict:
+    calls = _metric_calls(opts, seed)
+    if {"fpd", "kpd"} & set(names):  # all 36 EFPs are needed anyway: compute them once, first
+        real.efps, gen.efps  # noqa: B018
     out: dict[str, dict[str, Any]] = {}
     for name in names:
-        if name == "w1m":
-            v, e = stats.bootstrap_w1(real.mass, gen.mass, n_eval, n_batches, seed)
-        elif name == "w1p":
-            from hepzoo.metrics.jets import w1p
-
-            v, e = w1p((real.x, real.mask), (gen.x, gen.mask), True, n_eval, n_batches, seed)
-        elif name == "w1efp":
-            idx = list(W1EFP_INDICES)
-            v, e = stats.bootstrap_w1(real.efps[:, idx], gen.efps[:, idx], n_eval, n_batches, seed)
-        elif name == "fpd":
-            keys = ("min_samples", "max_samples", "num_points")
-            fpd_opts = {k: opts[k] for k in keys if k in opts}
-            fpd_opts["num_batches"] = opts.get("fpd_num_batches", 20)
-            v, e = stats.fpd_extrapolated(real.efps, gen.efps, **fpd_opts)
-        elif name == "kpd":
-            kpd_opts = {
-                "batch_size": opts.get("kpd_batch_size", 5_000),
-                "num_batches": opts.get("kpd_num_batches", 10),
-            }
-            v, e = stats.kpd_batches(real.efps, gen.efps, **kpd_opts)
-        else:
+        if name not in calls:
             raise InvalidDataError(f"unknown jet metric {name!r}; use some of {JET_METRICS}")
+        v, e = calls[name](real, gen)
         out[name] = {"value": np.asarray(v).tolist(), "error": np.asarray(e).tolist()}
         if np.ndim(v):
             out[name]["mean"] = float(np.mean(v))
@@ -129,9 +120,7 @@ def evaluate_jets(
         raise InvalidDataError(f"unknown jet metrics {sorted(unknown)}; use some of {JET_METRICS}")
     sets = []
     for obj in (reference, gen):
-        x, mask = as_jets(obj)
-        cond = dict(getattr(obj, "cond", {}) or {})
-        sets.append(_Jets(x, mask, cond))
+        sets.append(_Jets(obj, dict(getattr(obj, "cond", {}) or {})))
     real, fake = sets
     if len(real.x) < 4:
         raise InvalidDataError(f"the reference has {len(real.x)} jets; evaluation needs at least 4")

@@ -7,13 +7,14 @@ name to ``{"value": float | list, "error": float | list}``, plus free-form keys 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["format_report", "write_metrics_json", "ratio_histogram", "to_jsonable"]
+from hepzoo.atomic import atomic_path, atomic_write_text
+
+__all__ = ["format_report", "write_metrics_json", "ratio_histogram", "save_figure", "to_jsonable"]
 
 
 def to_jsonable(obj: Any) -> Any:
@@ -31,12 +32,7 @@ def to_jsonable(obj: Any) -> Any:
 
 def write_metrics_json(result: dict[str, Any], path: str | Path) -> Path:
     """Write the result dict as JSON, atomically (temporary file, then rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".partial")
-    tmp.write_text(json.dumps(to_jsonable(result), indent=2, sort_keys=True))
-    os.replace(tmp, path)
-    return path
+    return atomic_write_text(path, json.dumps(to_jsonable(result), indent=2, sort_keys=True))
 
 
 def _fmt(entry: dict[str, Any] | None) -> str:
@@ -62,6 +58,19 @@ def format_report(metrics: dict[str, Any]) -> str:
     if sizes:
         lines.append("(" + ", ".join(sizes) + "; truth vs truth = two disjoint halves of the reference)")
     return "\n".join(lines)
+
+
+def save_figure(fig: Any, path: str | Path, **savefig_kwargs: Any) -> Path:
+    """Save a matplotlib figure atomically (format from the suffix) and close it."""
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    try:
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format=path.suffix.lstrip(".") or "png", **savefig_kwargs)
+    finally:
+        plt.close(fig)
+    return path
 
 
 def ratio_histogram(
@@ -116,7 +125,5 @@ def ratio_histogram(
         rax.set_ylabel(f"{labels[1][:3]}/{labels[0][:3]}", fontsize=12)
         rax.set_xlabel(xlabel, fontsize=14)
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=90, bbox_inches="tight")
-        plt.close(fig)
+        save_figure(fig, path, dpi=90, bbox_inches="tight")
     return path

@@ -14,7 +14,7 @@ import numpy as np
 
 from hepzoo.data.showers.geometry import Geometry
 from hepzoo.errors import InvalidDataError
-from hepzoo.evaluation.report import ratio_histogram, write_metrics_json
+from hepzoo.evaluation.report import ratio_histogram, save_figure, write_metrics_json
 from hepzoo.metrics.classifier import ClassifierSettings
 from hepzoo.metrics.shower_features import cls_high_inputs, high_level_features, min_energy
 from hepzoo.metrics.showers import (
@@ -214,8 +214,7 @@ def _plots(ref: _Set, gen: _Set, geometry: Geometry, out: Path) -> list[str]:
     ax.set(xlabel="layer", ylabel="mean energy per layer [MeV]", yscale="log")
     ax.legend()
     fig.tight_layout()
-    fig.savefig(out / "layer_profile.png", dpi=120)
-    plt.close(fig)
+    save_figure(fig, out / "layer_profile.png", dpi=120)
     files.append(out / "layer_profile.png")
     # radial profile (per layer-mean of the radial bins)
     fig, ax = plt.subplots(figsize=(7, 4.5))
@@ -227,8 +226,7 @@ def _plots(ref: _Set, gen: _Set, geometry: Geometry, out: Path) -> list[str]:
     ax.set(xlabel="r [mm]", ylabel="mean energy per radial bin [MeV]", yscale="log", xscale="symlog")
     ax.legend()
     fig.tight_layout()
-    fig.savefig(out / "radial_profile.png", dpi=120)
-    plt.close(fig)
+    save_figure(fig, out / "radial_profile.png", dpi=120)
     files.append(out / "radial_profile.png")
     # average shower images: energy in (layer, r), summed over alpha
     files.append(
@@ -274,6 +272,5 @@ def _average_images(ref_mean: np.ndarray, gen_mean: np.ndarray, geometry: Geomet
     axes[2].set(title="generated / reference", xlabel="radial bin", ylabel="layer index")
     fig.colorbar(im, ax=axes[2])
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path, dpi=120)
     return path

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from hepzoo.atomic import atomic_folder
 from hepzoo.config import read_json, structure, unstructure, write_json
 from hepzoo.errors import ConfigError, IntegrityError
 
@@ -15,7 +13,7 @@ if TYPE_CHECKING:
     from hepzoo.hub.card import ModelCard
     from hepzoo.model import Model
 
-__all__ = ["CONFIG_NAME", "WEIGHTS_NAME", "CARD_NAME", "save_pretrained", "load_pretrained"]
+__all__ = ["CONFIG_NAME", "WEIGHTS_NAME", "CARD_NAME", "save_pretrained", "load_pretrained", "is_model_folder"]
 
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
@@ -28,16 +26,23 @@ def _version() -> str:
     return __version__
 
 
+def is_model_folder(path: str | Path) -> bool:
+    """Whether ``path`` is a folder hepzoo wrote (it holds a config.json), so it may be replaced."""
+    return (Path(path) / CONFIG_NAME).is_file()
+
+
 def save_pretrained(model: Model, directory: str | Path, card: ModelCard | None = None) -> Path:
-    """Write the three files into ``directory`` atomically (a half-written folder never appears)."""
+    """Write the three files into ``directory`` atomically (a half-written folder never appears).
+
+    The folder is written beside ``directory`` and swapped in; an existing ``directory`` is
+    replaced only if it is empty or a model folder itself, anything else is an OutputError.
+    """
     from safetensors.torch import save_file
 
     from hepzoo.hub.card import ModelCard
 
     directory = Path(directory)
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
-    try:
+    with atomic_folder(directory, is_model_folder, what="hepzoo model folder") as tmp:
         write_json(
             tmp / CONFIG_NAME,
             {
@@ -52,12 +57,6 @@ def save_pretrained(model: Model, directory: str | Path, card: ModelCard | None 
         save_file(state, str(tmp / WEIGHTS_NAME), metadata={"format": "pt"})
         card = card or ModelCard()
         (tmp / CARD_NAME).write_text(card.render(model.family, model.tag))
-        if directory.exists():
-            shutil.rmtree(directory)
-        os.replace(tmp, directory)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
     return directory
 
 

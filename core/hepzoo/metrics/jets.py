@@ -2,8 +2,9 @@
 
 Each takes the real (reference) and generated jets -- Samples, arrays [N, P, 3] of (eta_rel,
 phi_rel, pt_rel) (mask = any non-zero feature), arrays [N, P, 4] with the mask last, or a tuple
-(x, mask) -- and returns (value, error) with jetnet 0.2.5's definitions and defaults. FPD/KPD
-also accept precomputed features [N, F].
+(x, mask), or a JetSample that caches masses and EFPs -- and returns (value, error) with jetnet
+0.2.5's definitions and defaults. FPD/KPD also accept precomputed features [N, F]. This is the one
+place jet metrics are computed; ``hepzoo.evaluation.jets`` only orchestrates them.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from scipy.stats import wasserstein_distance
 
 from hepzoo.data.jets.kinematics import jet_mass
 from hepzoo.errors import InvalidDataError
+from hepzoo.masking import apply_mask
 from hepzoo.metrics import stats
 from hepzoo.metrics.efp import W1EFP_INDICES, efps
 
-__all__ = ["as_jets", "w1m", "w1p", "w1efp", "fpd", "kpd", "fpd_kpd_features"]
+__all__ = ["as_jets", "JetSample", "jet_sample", "w1m", "w1p", "w1efp", "fpd", "kpd", "fpd_kpd_features"]
 
 
 def as_jets(jets: Any, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -42,14 +44,63 @@ def as_jets(jets: Any, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.n
     mask = (x != 0).any(-1) if mask is None else np.asarray(mask).reshape(x.shape[:2]).astype(bool)
     if not np.isfinite(x[mask]).all():
         raise InvalidDataError("jets contain NaN or inf particle features; drop those jets first")
-    return np.where(mask[..., None], x, 0.0), mask
+    return apply_mask(x, mask), mask
+
+
+class JetSample:
+    """One jet sample's arrays and the quantities the metrics derive from them, each computed once.
+
+    Every metric below accepts a JetSample as well as raw jets, so an evaluation that computes
+    several metrics (and truth-vs-truth halves via ``take``) derives masses and EFPs only once.
+    """
+
+    def __init__(self, jets: Any, mask: np.ndarray | None = None) -> None:
+        self.x, self.mask = as_jets(jets, mask)
+        self._mass: np.ndarray | None = None
+        self._efps: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    @property
+    def mass(self) -> np.ndarray:
+        """Relative jet mass (m / pT) of each jet, ``[N]``."""
+        if self._mass is None:
+            self._mass = jet_mass(self.x, self.mask)
+        return self._mass
+
+    @property
+    def efps(self) -> np.ndarray:
+        """The 36 EFPs with d <= 4 of each jet, ``[N, 36]``."""
+        if self._efps is None:
+            self._efps = efps(self.x, self.mask)
+        return self._efps
+
+    def efps_subset(self, indices: tuple[int, ...]) -> np.ndarray:
+        """Chosen EFPs ``[N, len(indices)]``: a slice of the cached 36, or just these computed."""
+        if self._efps is not None:
+            return self._efps[:, list(indices)]
+        return efps(self.x, self.mask, indices=indices)
+
+    def take(self, idx: np.ndarray) -> JetSample:
+        """The jets at ``idx``, with whatever was already derived."""
+        out = type(self).__new__(type(self))
+        out.x, out.mask = self.x[idx], self.mask[idx]
+        out._mass = None if self._mass is None else self._mass[idx]
+        out._efps = None if self._efps is None else self._efps[idx]
+        return out
+
+
+def jet_sample(jets: Any) -> JetSample:
+    """``jets`` as a JetSample (returned as is when it already is one)."""
+    return jets if isinstance(jets, JetSample) else JetSample(jets)
 
 
 def w1m(
     real: Any, gen: Any, num_eval_samples: int = 50_000, num_batches: int = 5, seed: int | None = None
 ) -> tuple[float, float]:
     """W1 between relative jet masses (m/pT of the summed massless constituents): (mean, std)."""
-    m_real, m_gen = jet_mass(*as_jets(real)), jet_mass(*as_jets(gen))
+    m_real, m_gen = jet_sample(real).mass, jet_sample(gen).mass
     mean, std = stats.bootstrap_w1(m_real, m_gen, num_eval_samples, num_batches, seed)
     return float(mean), float(std)
 
@@ -63,7 +114,8 @@ def w1p(
     seed: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-feature W1 of (eta_rel, phi_rel, pt_rel) over real particles: (means [3], stds [3])."""
-    (xr, mr), (xg, mg) = as_jets(real), as_jets(gen)
+    real, gen = jet_sample(real), jet_sample(gen)
+    (xr, mr), (xg, mg) = (real.x, real.mask), (gen.x, gen.mask)
     if exclude_zeros:
         mr, mg = mr & (xr != 0).any(-1), mg & (xg != 0).any(-1)
     rng = np.random.default_rng(seed)
@@ -83,14 +135,14 @@ def w1efp(
     real: Any, gen: Any, num_eval_samples: int = 50_000, num_batches: int = 5, seed: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-EFP W1 of the 5 prime EFPs with n = 4, d = 4: (means [5], stds [5])."""
-    e_real = efps(*as_jets(real), indices=W1EFP_INDICES)
-    e_gen = efps(*as_jets(gen), indices=W1EFP_INDICES)
+    e_real = jet_sample(real).efps_subset(W1EFP_INDICES)
+    e_gen = jet_sample(gen).efps_subset(W1EFP_INDICES)
     return stats.bootstrap_w1(e_real, e_gen, num_eval_samples, num_batches, seed)
 
 
 def fpd_kpd_features(jets: Any) -> np.ndarray:
     """The 36 EFPs with d <= 4 that FPD and KPD compare, ``[N, 36]``."""
-    return efps(*as_jets(jets))
+    return jet_sample(jets).efps
 
 
 def _features(obj: Any) -> np.ndarray:

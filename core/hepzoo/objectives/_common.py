@@ -1,25 +1,17 @@
-"""Helpers the objectives share: masks, masked means, and noise from an optional generator."""
+"""Helpers the objectives share: masked means, step checks, noise from an optional generator.
+
+``expand_mask`` and ``zero_padding`` are ``hepzoo.masking``'s ``broadcast_mask`` and ``apply_mask``.
+"""
 
 from __future__ import annotations
 
 import torch
 
 from hepzoo._random import rand, randn
+from hepzoo.masking import apply_mask as zero_padding
+from hepzoo.masking import broadcast_mask as expand_mask
 
 __all__ = ["expand_mask", "zero_padding", "check_steps", "masked_mean", "normal", "uniform"]
-
-
-def expand_mask(mask: torch.Tensor | None, x: torch.Tensor) -> torch.Tensor | None:
-    """A ``[B, P]`` mask broadcast to ``x``'s rank (``[B, P, 1, ...]``), as ``x``'s dtype."""
-    if mask is None:
-        return None
-    return mask.reshape(mask.shape + (1,) * (x.dim() - mask.dim())).to(x.dtype)
-
-
-def zero_padding(out: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
-    """``out`` with padded particles set to zero (unchanged without a mask)."""
-    m = expand_mask(mask, out)
-    return out if m is None else out * m
 
 
 def check_steps(steps: int) -> None:

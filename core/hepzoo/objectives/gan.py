@@ -10,6 +10,7 @@ from torch import nn
 
 from hepzoo._random import rand
 from hepzoo.errors import ConfigError, HepzooError
+from hepzoo.masking import apply_mask
 from hepzoo.objectives.base import GenerativeObjective, Law, LawFn
 from hepzoo.objectives.latents import Latent, draw_latents, multiplicity_groups
 
@@ -76,7 +77,7 @@ def gradient_penalty(
     eps = rand((real.shape[0],) + (1,) * (real.dim() - 1), generator, device=real.device, dtype=real.dtype)
     x_hat = (eps * real.detach() + (1.0 - eps) * fake.detach()).requires_grad_(True)
     if mask is not None:
-        x_hat = x_hat * mask.unsqueeze(-1).to(x_hat.dtype)
+        x_hat = apply_mask(x_hat, mask)
     scores = critic(x_hat, **(critic_kwargs or {}))
     (grad,) = torch.autograd.grad(scores.sum(), x_hat, create_graph=True)
     norm = grad.flatten(1).norm(2, dim=1)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from hepzoo.masking import mask_from_counts
+
 __all__ = ["random_jets"]
 
 
@@ -13,7 +15,7 @@ def random_jets(
     """``(x [n, p, (eta_rel, phi_rel, pt_rel)] float32, mask [n, p] bool)``; padding is zero."""
     rng = np.random.default_rng(seed)
     counts = rng.integers(min_particles, p + 1, n)
-    mask = np.arange(p)[None] < counts[:, None]
+    mask = mask_from_counts(counts, p)
     x = np.stack(
         [rng.normal(0, spread, (n, p)), rng.normal(0, spread, (n, p)), rng.exponential(0.05, (n, p))], -1
     ).astype(np.float32)

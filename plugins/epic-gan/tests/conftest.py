@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from hepzoo.masking import mask_from_counts
 from hepzoo.representations.point_cloud import PointCloud
 from hepzoo.samples import Samples
 
@@ -14,7 +15,7 @@ def synthetic_jets(n_jets: int = 64, max_particles: int = 12, seed: int = 0) -> 
     rng = np.random.default_rng(seed)
     counts = rng.integers(3, max_particles + 1, n_jets)
     x = np.zeros((n_jets, max_particles, 3), np.float32)
-    mask = np.arange(max_particles)[None, :] < counts[:, None]
+    mask = mask_from_counts(counts, max_particles)
     for j, n in enumerate(counts):
         e = -np.log(rng.random(n))
         pt = np.sort(e / e.sum())[::-1]

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from hepzoo.data.jets.kinematics import center_jets, jet_four_vector, jet_mass, jet_pt, to_relative, wrap_phi
+from hepzoo.data.jets.kinematics import (
+    center_on_pt_centroid,
+    jet_four_vector,
+    jet_mass,
+    jet_pt,
+    to_relative,
+    wrap_phi,
+)
 
-__all__ = ["center_jets", "jet_four_vector", "jet_mass", "jet_pt", "to_relative", "wrap_phi", "make_jets"]
+__all__ = ["center_on_pt_centroid", "jet_four_vector", "jet_mass", "jet_pt", "to_relative", "wrap_phi", "make_jets"]
 
 
 def make_jets(*args, **kwargs):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["wrap_phi", "to_relative", "jet_four_vector", "jet_mass", "jet_pt", "center_jets"]
+__all__ = ["wrap_phi", "to_relative", "jet_four_vector", "jet_mass", "jet_pt", "center_on_pt_centroid"]
 
 
 def wrap_phi(phi: np.ndarray) -> np.ndarray:
@@ -47,8 +47,12 @@ def jet_pt(x: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
     return np.hypot(px, py)
 
 
-def center_jets(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Shift eta_rel/phi_rel so each jet's pT-weighted centroid is at 0 (padding stays zero)."""
+def center_on_pt_centroid(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Shift eta_rel/phi_rel so each jet's pT-weighted centroid is at 0 (padding stays zero).
+
+    Not the jet axis of the summed 4-vectors (EPiC-GAN's ``center_jets``): the two differ at large
+    angles and where phi wraps.
+    """
     x = np.array(x, dtype=np.float64)
     w = np.where(mask, x[..., 2], 0.0)
     total = w.sum(-1, keepdims=True)

@@ -236,11 +236,9 @@ def read_binning(path: str | Path) -> dict:
 
 def write_binning(path: str | Path, geometry: Geometry) -> Path:
     """Write ``geometry`` as a challenge binning XML, atomically."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".partial")
-    tmp.write_text(geometry.to_xml())
-    tmp.replace(path)
-    return path
+    from hepzoo.atomic import atomic_write_text
+
+    return atomic_write_text(path, geometry.to_xml())
 
 
 def geometry_for_voxels(n_voxels: int) -> str:

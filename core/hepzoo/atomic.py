@@ -1,0 +1,190 @@
+"""Atomic writes, the one way hepzoo writes files and folders: whole under their name, or not at all.
+
+Each writer gets its own temporary name beside the target (``.NAME.<pid>.<random>.partial``), so
+two writers never delete each other's work; the data is fsync'ed, then renamed over the target.
+A lock beside the target (``.NAME.lock``, held with ``flock`` and removed afterwards) turns a
+second concurrent writer into one clear :class:`TargetBusyError`. On any failure the temporary
+file is removed and an existing target is left as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from hepzoo.errors import OutputError, TargetBusyError
+
+__all__ = ["atomic_path", "atomic_write_text", "atomic_write_bytes", "atomic_folder", "target_lock"]
+
+PARTIAL_SUFFIX = ".partial"
+
+
+def _temp_name(path: Path) -> Path:
+    """A name beside ``path`` that no other writer uses."""
+    return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}{PARTIAL_SUFFIX}")
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file's (or a folder's) content to the disk; folders best-effort (not every OS allows it)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _unwritable(path: Path, exc: OSError) -> OutputError:
+    return OutputError(f"cannot write {path} ({exc.strerror or exc}); choose a writable location with -o")
+
+
+def _make_parent(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _unwritable(path, exc) from None
+
+
+def _check_target(path: Path) -> Path:
+    if not path.name or path.name in (".", ".."):
+        raise OutputError(f"{str(path)!r} is not a file name to write; give a path such as out/file.h5")
+    return path
+
+
+@contextlib.contextmanager
+def target_lock(path: str | Path) -> Iterator[None]:
+    """Hold ``.NAME.lock`` beside ``path`` for this block; raise TargetBusyError if another process holds it."""
+    try:
+        import fcntl
+    except ImportError:  # no flock on this platform: unique temp names still keep each write whole
+        yield
+        return
+    path = Path(path)
+    lock = path.with_name(f".{path.name}.lock")
+    while True:
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise _unwritable(path, exc) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise TargetBusyError(
+                f"another process is writing {path} right now; wait for it to finish or write elsewhere"
+            ) from None
+        try:
+            same = os.stat(lock).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)  # the previous holder removed the lock file after we opened it: take the new one
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(lock)
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path to write ``path``'s content to; it becomes ``path`` only if the block succeeds."""
+    path = _check_target(Path(path))
+    _make_parent(path)
+    if path.is_dir():
+        raise OutputError(f"{path} is a folder; give a file name to write")
+    with target_lock(path):
+        tmp = _temp_name(path)
+        try:
+            yield tmp
+            if not tmp.exists():
+                raise OutputError(f"nothing was written for {path}")
+            _fsync(tmp)
+            os.replace(tmp, path)
+            _fsync(path.parent)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
+
+
+def atomic_write_text(path: str | Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def _is_empty_dir(path: Path) -> bool:
+    return path.is_dir() and not any(path.iterdir())
+
+
+@contextlib.contextmanager
+def atomic_folder(
+    path: str | Path, may_replace: Callable[[Path], bool], what: str = "folder"
+) -> Iterator[Path]:
+    """Yield a temporary folder beside ``path``; on success it is swapped in as ``path``.
+
+    An existing ``path`` is replaced only if it is empty or ``may_replace(path)`` says it is a
+    ``what`` (e.g. a model folder); anything else raises an OutputError and is left untouched,
+    before any work is done. The old folder is moved aside, the new one renamed in, the old one
+    deleted; if the swap fails the old folder is put back.
+    """
+    path = Path(path)
+    resolved = path.resolve()
+    _check_target(resolved)
+
+    def refuse_unless_replaceable() -> None:
+        if resolved.exists() and not resolved.is_dir():
+            raise OutputError(f"{path} exists and is a file, not a {what}; remove it or write elsewhere")
+        if resolved.is_dir() and not _is_empty_dir(resolved) and not may_replace(resolved):
+            raise OutputError(
+                f"{path} exists and is not a {what}; hepzoo replaces only a {what} it wrote. "
+                "Choose a new or empty folder"
+            )
+        cwd = Path.cwd().resolve()
+        if resolved.is_dir() and (cwd == resolved or resolved in cwd.parents):
+            raise OutputError(f"{path} is the current folder (or holds it); write the {what} to a subfolder")
+
+    refuse_unless_replaceable()
+    _make_parent(resolved)
+    with target_lock(resolved):
+        tmp = _temp_name(resolved)
+        tmp.mkdir()
+        old = None
+        try:
+            yield tmp
+            for f in tmp.iterdir():
+                _fsync(f)
+            _fsync(tmp)
+            refuse_unless_replaceable()  # it may have changed while the content was written
+            if resolved.exists():
+                old = resolved.with_name(f".{resolved.name}.{os.getpid()}.{secrets.token_hex(4)}.old")
+                os.replace(resolved, old)
+            try:
+                os.replace(tmp, resolved)
+            except OSError:
+                if old is not None:
+                    os.replace(old, resolved)
+                    old = None
+                raise
+            _fsync(resolved.parent)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+            if old is not None and old.exists():
+                shutil.rmtree(old, ignore_errors=True)
