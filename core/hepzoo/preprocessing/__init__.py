@@ -6,38 +6,25 @@ Build a transform from its config (``StandardizeConfig(3, scale=5.0).build()``) 
 saved in model.safetensors and load strictly; the config goes into config.json.
 """
 
-from hepzoo.preprocessing.config import (
-    ChainConfig,
-    LogConfig,
-    LogitConfig,
-    PerFeatureConfig,
-    StandardizeConfig,
-    TransformConfig,
-)
-from hepzoo.preprocessing.transforms import (
-    Chain,
-    Log,
-    Logit,
-    PerFeature,
-    Standardize,
-    Standardizer,
-    Transform,
-    build_transform,
-)
+from __future__ import annotations
 
-__all__ = [
-    "Transform",
-    "Standardize",
-    "Standardizer",
-    "Logit",
-    "Log",
-    "PerFeature",
-    "Chain",
-    "build_transform",
-    "TransformConfig",
-    "StandardizeConfig",
-    "LogitConfig",
-    "LogConfig",
-    "PerFeatureConfig",
-    "ChainConfig",
-]
+from hepzoo._lazy import lazy_exports
+
+_EXPORTS = {
+    "Transform": "hepzoo.preprocessing.transforms",
+    "Standardize": "hepzoo.preprocessing.transforms",
+    "Standardizer": "hepzoo.preprocessing.transforms",
+    "Logit": "hepzoo.preprocessing.transforms",
+    "Log": "hepzoo.preprocessing.transforms",
+    "PerFeature": "hepzoo.preprocessing.transforms",
+    "Chain": "hepzoo.preprocessing.transforms",
+    "build_transform": "hepzoo.preprocessing.transforms",
+    "TransformConfig": "hepzoo.preprocessing.config",
+    "StandardizeConfig": "hepzoo.preprocessing.config",
+    "LogitConfig": "hepzoo.preprocessing.config",
+    "LogConfig": "hepzoo.preprocessing.config",
+    "PerFeatureConfig": "hepzoo.preprocessing.config",
+    "ChainConfig": "hepzoo.preprocessing.config",
+}
+__all__ = list(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
