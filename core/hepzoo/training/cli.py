@@ -23,7 +23,7 @@ def parse_duration(text: str) -> float:
     try:
         value = float(text[:-1] if scale else text) * (scale or 1.0)
     except ValueError:
-        raise ConfigError(f"--time-limit takes seconds or a duration like 45m or 2.5h, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"takes seconds or a duration like 45m or 2.5h, got {text!r}") from None
     return value
 
 
