@@ -125,6 +125,7 @@ class AdversarialStep(TrainStep):
     """
 
     critic: str = "critic"
+    joint_scores: bool = False
 
     def __init__(self, loss: str = "lsgan", critic_steps: int = 1, fresh_noise: bool = True,
                  gp_weight: float = 10.0) -> None:
@@ -153,7 +154,11 @@ class AdversarialStep(TrainStep):
             with ctx.autocast(), torch.no_grad() if self.fresh_noise else contextlib.nullcontext():
                 fake = self.fake(batch, ctx)
             with ctx.autocast():
-                d_loss = self.critic_loss(self.score(critic, real, batch), self.score(critic, fake.detach(), batch))
+                if self.joint_scores and real.shape == fake.shape:  # one critic call on [real; fake]
+                    real_scores, fake_scores = self.score(critic, torch.cat([real, fake.detach()]), batch).chunk(2)
+                else:
+                    real_scores, fake_scores = self.score(critic, real, batch), self.score(critic, fake.detach(), batch)
+                d_loss = self.critic_loss(real_scores, fake_scores)
             if self.loss == "wgan-gp":
                 d_loss = d_loss + gradient_penalty(
                     lambda x: self.score(critic, x, batch), real, fake.float(), ctx.cpu_generator, self.gp_weight
