@@ -257,6 +257,23 @@ def test_gan_hook_updates_critic_then_generator(tmp_path):
     assert all(p.requires_grad for p in critic.parameters())
 
 
+def test_a_recipe_sets_each_networks_optimiser(tmp_path):
+    """A critic at twice the generator's lr keeps that ratio through warm-up, cosine and resume."""
+    seen = {}
+
+    class FastCritic(GanRecipe):
+        def make_optimizer(self, name, params, options):
+            opt = torch.optim.Adam(params, lr=options.lr * (2.0 if name == "critic" else 1.0))
+            seen[name] = opt
+            return opt
+
+    options = {"steps": 4, "lr_schedule": "cosine", "warmup_steps": 2, "epochs": 3}
+    _run(FastCritic(), tmp_path / "o", **{**options, "steps": 2})
+    _run(FastCritic(), tmp_path / "o", **options)
+    lr_model, lr_critic = seen["model"].param_groups[0]["lr"], seen["critic"].param_groups[0]["lr"]
+    assert lr_model == pytest.approx(1e-3 * lr_factor(3, 4, 2, "cosine")) and lr_critic == pytest.approx(2 * lr_model)
+
+
 def test_wgan_gp_step_runs(tmp_path):
     _run(GanRecipe(loss="wgan-gp"), tmp_path / "w", steps=3)
     losses = _log(tmp_path / "w", "train")

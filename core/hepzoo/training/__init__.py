@@ -13,7 +13,7 @@ from hepzoo.training.cli import build_train_parser, main_train, recipe_for
 from hepzoo.training.ema import EMA
 from hepzoo.training.engine import BEST, FINAL, LOG, data_fingerprint, train
 from hepzoo.training.options import TrainOptions
-from hepzoo.training.recipe import Metric, Recipe
+from hepzoo.training.recipe import Metric, Recipe, default_optimizer
 from hepzoo.training.schedule import lr_factor
 from hepzoo.training.selection import metric_scales, selection_score
 from hepzoo.training.steps import MODEL, AdversarialStep, LossStep, StepContext, TrainStep
@@ -23,6 +23,7 @@ __all__ = [
     "TrainOptions",
     "Recipe",
     "Metric",
+    "default_optimizer",
     "TrainStep",
     "LossStep",
     "AdversarialStep",

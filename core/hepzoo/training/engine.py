@@ -58,11 +58,6 @@ def _order_generator(seed: int, epoch: int) -> torch.Generator:
     return make_generator(seed * 100_003 + epoch)
 
 
-def _make_optimizer(params, options: TrainOptions) -> torch.optim.Optimizer:
-    cls = torch.optim.AdamW if options.optimizer == "adamw" else torch.optim.Adam
-    return cls(params, lr=options.lr, betas=tuple(options.betas), eps=options.eps, weight_decay=options.weight_decay)
-
-
 def _run_identity(recipe: Recipe, model, train_data: Samples, valid_data: Samples, options: TrainOptions) -> dict:
     return {
         "family": recipe.family,
@@ -117,10 +112,13 @@ def train(
     model = recipe.build_model(train_data).to(dev).train()
     networks = {MODEL: model, **{k: v.to(dev).train() for k, v in recipe.networks(model).items()}}
     optimizers = {
-        name: _make_optimizer([p for p in net.parameters() if p.requires_grad], options)
+        name: recipe.make_optimizer(name, [p for p in net.parameters() if p.requires_grad], options)
         for name, net in networks.items()
         if any(p.requires_grad for p in net.parameters())
     }
+    for opt in optimizers.values():  # each group's lr relative to --lr, kept through schedule and resume
+        for group in opt.param_groups:
+            group["lr_scale"] = group["lr"] / options.lr
     step_fn = recipe.make_step(model, networks)
     noise = torch.Generator(device=dev)
     noise.manual_seed(options.seed)
@@ -193,15 +191,15 @@ def train(
         scored.eval()
         with torch.no_grad():
             values = {k: float(v) for k, v in recipe.validate(scored, valid_data, dev, options.seed + 1).items()}
-        scored.train(was_training)
         if state["scales"] is None:
             state["scales"] = metric_scales(recipe.metrics, values)
         score = selection_score(values, state["scales"])
         best = state["best"]
         improved = best is None or score < best["score"]
         if improved:
-            copy.deepcopy(scored).eval().save_pretrained(out / BEST)
+            scored.save_pretrained(out / BEST)
             state["best"] = {"score": score, "step": state["step"], "epoch": state["epoch"], "metrics": values}
+        scored.train(was_training)
         costs["valid"] = time.monotonic() - t0
         log("valid", step=state["step"], epoch=state["epoch"], score=score, best=improved,
             seconds=round(costs["valid"], 3), **values)
@@ -226,7 +224,7 @@ def train(
                                             options.lr_schedule, options.min_lr_ratio)
                 for opt in optimizers.values():
                     for group in opt.param_groups:
-                        group["lr"] = lr
+                        group["lr"] = lr * group["lr_scale"]
                 t_step = time.monotonic()
                 losses = step_fn(batches[position], ctx)
                 if ema is not None:

@@ -13,9 +13,16 @@ from torch import nn
 
 from hepzoo.model import Model
 from hepzoo.samples import Samples
+from hepzoo.training.options import TrainOptions
 from hepzoo.training.steps import TrainStep
 
-__all__ = ["Metric", "Recipe"]
+__all__ = ["Metric", "Recipe", "default_optimizer"]
+
+
+def default_optimizer(params: list[nn.Parameter], options: TrainOptions) -> torch.optim.Optimizer:
+    """Adam or AdamW with the options' lr, betas, eps and weight decay."""
+    cls = torch.optim.AdamW if options.optimizer == "adamw" else torch.optim.Adam
+    return cls(params, lr=options.lr, betas=tuple(options.betas), eps=options.eps, weight_decay=options.weight_decay)
 
 
 @attrs.define(frozen=True)
@@ -65,6 +72,13 @@ class Recipe(abc.ABC):
     def networks(self, model: Model) -> dict[str, nn.Module]:
         """Networks other than the model: a critic (trained), a teacher (``requires_grad_(False)``)."""
         return {}
+
+    def make_optimizer(self, name: str, params: list[nn.Parameter], options: TrainOptions) -> torch.optim.Optimizer:
+        """The optimiser of network ``name`` (``options``' Adam/AdamW by default).
+
+        A group's lr relative to ``options.lr`` is kept through the schedule (e.g. a critic at 2x).
+        """
+        return default_optimizer(params, options)
 
     @abc.abstractmethod
     def prepare(self, model: Model, train: Samples, device: torch.device) -> Any:

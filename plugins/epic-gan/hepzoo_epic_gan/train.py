@@ -55,8 +55,10 @@ class EpicGanRecipe(Recipe):
     defaults = {"lr": 1e-4, "betas": (0.9, 0.999), "eps": 1e-14, "batch_size": 128, "epochs": 10}
     metrics = (Metric("w1m"), Metric("w1p"), Metric("w1efp"))
 
-    def __init__(self, max_particles: int = 150, max_jets: int | None = None, valid_runs: int = 1) -> None:
-        super().__init__(max_particles=max_particles, max_jets=max_jets, valid_runs=valid_runs)
+    def __init__(self, max_particles: int = 150, max_jets: int | None = None, valid_runs: int = 1,
+                 valid_efp_jets: int = 2000) -> None:
+        super().__init__(max_particles=max_particles, max_jets=max_jets, valid_runs=valid_runs,
+                         valid_efp_jets=valid_efp_jets)
         self._validator: JetValidator | None = None
 
     def add_arguments(self, parser) -> None:
@@ -64,6 +66,8 @@ class EpicGanRecipe(Recipe):
         parser.add_argument("--max-jets", type=int, default=None, help="use only the first N jets")
         parser.add_argument("--valid-runs", type=int, default=1,
                             help="generated sets per validation, each as large as the validation set (authors: 10)")
+        parser.add_argument("--valid-efp-jets", type=int, default=2000,
+                            help="jets whose EFPs W1EFP compares (EFPs are slow: ~1 s per 1000 jets)")
 
     def run_options(self) -> dict:
         return {"max_particles": self.args["max_particles"], "max_jets": self.args["max_jets"]}
@@ -90,7 +94,7 @@ class EpicGanRecipe(Recipe):
 
     def validate(self, model: EpicGanModel, valid: Samples, device: torch.device, seed: int) -> dict[str, float]:
         if self._validator is None or self._validator.reference is not valid:
-            self._validator = JetValidator(valid)
+            self._validator = JetValidator(valid, efp_jets=self.args["valid_efp_jets"])
         return self._validator(model, device, seed, runs=self.args["valid_runs"])
 
 
