@@ -25,6 +25,7 @@ from hepzoo.training import (
     LossStep,
     Metric,
     Recipe,
+    StepContext,
     TrainOptions,
     build_train_parser,
     lr_factor,
@@ -230,8 +231,6 @@ def test_gan_hook_updates_critic_then_generator(tmp_path):
     torch.manual_seed(0)
     model = recipe.build_model(train_data)
     critic = recipe.networks(model)["critic"]
-    from hepzoo.training import StepContext
-
     nets = {"model": model, "critic": critic}
     order = []
 
@@ -272,6 +271,25 @@ def test_a_recipe_sets_each_networks_optimiser(tmp_path):
     _run(FastCritic(), tmp_path / "o", **options)
     lr_model, lr_critic = seen["model"].param_groups[0]["lr"], seen["critic"].param_groups[0]["lr"]
     assert lr_model == pytest.approx(1e-3 * lr_factor(3, 4, 2, "cosine")) and lr_critic == pytest.approx(2 * lr_model)
+
+
+def test_joint_critic_scores_match_separate_calls():
+    recipe = GanRecipe()
+    train_data, _ = recipe.load_data("")
+    losses = {}
+    for joint in (False, True):
+        torch.manual_seed(0)
+        model = recipe.build_model(train_data)
+        nets = {"model": model, "critic": recipe.networks(model)["critic"]}
+        opts = {k: torch.optim.SGD(v.parameters(), lr=0.1) for k, v in nets.items()}
+        ctx = StepContext(nets, opts, torch.device("cpu"), torch.Generator().manual_seed(1), torch.Generator())
+        step = GanStep(model)
+        step.joint_scores = joint
+        losses[joint] = step(torch.as_tensor(train_data.x[:8]), ctx)
+    torch.testing.assert_close(losses[True]["d_loss"], losses[False]["d_loss"])
+    torch.testing.assert_close(losses[True]["g_loss"], losses[False]["g_loss"])
+    with pytest.raises(ConfigError, match="unknown GAN loss"):
+        GanStep(model, loss="hinge")
 
 
 def test_wgan_gp_step_runs(tmp_path):

@@ -110,11 +110,14 @@ def train(
 
     torch.manual_seed(options.seed)
     model = recipe.build_model(train_data).to(dev).train()
-    networks = {MODEL: model, **{k: v.to(dev).train() for k, v in recipe.networks(model).items()}}
+    networks = {MODEL: model, **{k: v.to(dev) for k, v in recipe.networks(model).items()}}
+    trained = {name for name, net in networks.items() if any(p.requires_grad for p in net.parameters())}
+    for name, net in networks.items():  # a frozen teacher runs in eval mode and is rebuilt, not saved
+        net.train(name in trained)
     optimizers = {
         name: recipe.make_optimizer(name, [p for p in net.parameters() if p.requires_grad], options)
         for name, net in networks.items()
-        if any(p.requires_grad for p in net.parameters())
+        if name in trained
     }
     for opt in optimizers.values():  # each group's lr relative to --lr, kept through schedule and resume
         for group in opt.param_groups:
@@ -140,8 +143,8 @@ def train(
     if loaded is not None:
         tensors, record = loaded
         _check_identity(record["identity"], identity, out)
-        for name, net in networks.items():
-            net.load_state_dict(sub_state(tensors, f"net.{name}"), strict=True)
+        for name in trained:
+            networks[name].load_state_dict(sub_state(tensors, f"net.{name}"), strict=True)
         for name, opt in optimizers.items():
             unflatten_optimizer(opt, tensors, record["param_groups"][name], f"opt.{name}")
         noise.set_state(tensors["rng.device"])
@@ -165,8 +168,8 @@ def train(
         t0 = time.monotonic()
         tensors: dict[str, torch.Tensor] = {}
         groups = {}
-        for name, net in networks.items():
-            tensors.update(prefixed(f"net.{name}", net.state_dict()))
+        for name in trained:
+            tensors.update(prefixed(f"net.{name}", networks[name].state_dict()))
         for name, opt in optimizers.items():
             flat, groups[name] = flatten_optimizer(opt, f"opt.{name}")
             tensors.update(flat)
@@ -184,7 +187,8 @@ def train(
 
     costs = {"valid": 0.0, "save": 0.0}
 
-    def validate() -> None:
+    def validate() -> bool:
+        """Score the (EMA) model; keep it in ``best/`` if it beats the best so far; True if it did."""
         t0 = time.monotonic()
         scored = ema.shadow if ema is not None else model
         was_training = scored.training
@@ -203,6 +207,7 @@ def train(
         costs["valid"] = time.monotonic() - t0
         log("valid", step=state["step"], epoch=state["epoch"], score=score, best=improved,
             seconds=round(costs["valid"], 3), **values)
+        return improved
 
     bar = progress_bar(total_steps, state["step"], options.quiet)
     stopped_by = None
@@ -248,9 +253,9 @@ def train(
                         )
                     bar.set_postfix({k: f"{v:.4g}" for k, v in means.items()}, refresh=False)
                     sums, count, last_log = {}, 0, now
-                if options.valid_every and state["step"] % options.valid_every == 0:
-                    validate()
-                if (state["step"] % options.checkpoint_every == 0
+                # a new best is checkpointed at once, so best/ and the checkpoint's record agree
+                improved = bool(options.valid_every) and state["step"] % options.valid_every == 0 and validate()
+                if (improved or state["step"] % options.checkpoint_every == 0
                         or time.monotonic() - last_save >= 60.0 * options.checkpoint_every_minutes):
                     costs["save"] = save()
                     last_save = time.monotonic()

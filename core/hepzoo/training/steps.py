@@ -19,6 +19,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from hepzoo.errors import ConfigError
 from hepzoo.objectives.gan import (
     gradient_penalty,
     lsgan_critic_loss,
@@ -121,7 +122,9 @@ class AdversarialStep(TrainStep):
     the critic scores a batch; the order of updates, the losses, freezing the critic and the fresh
     noise for the generator update live here. ``critic_steps`` critic updates precede each
     generator update; with ``fresh_noise`` the generator update draws new noise (EPiC-GAN,
-    arXiv:2301.08128), otherwise it reuses the critic step's fake batch graph.
+    arXiv:2301.08128), otherwise it reuses the critic step's fake batch graph. ``joint_scores``
+    scores real and fake batches in one critic call (same shapes only; per-event critics only).
+    Scores are cast to float32 before the loss, so bf16 autocast rounds activations, not losses.
     """
 
     critic: str = "critic"
@@ -129,6 +132,8 @@ class AdversarialStep(TrainStep):
 
     def __init__(self, loss: str = "lsgan", critic_steps: int = 1, fresh_noise: bool = True,
                  gp_weight: float = 10.0) -> None:
+        if loss not in _GAN_LOSSES:
+            raise ConfigError(f"unknown GAN loss {loss!r}; use one of {', '.join(_GAN_LOSSES)}")
         self.loss = loss
         self.critic_loss, self.generator_loss = _GAN_LOSSES[loss]
         self.critic_steps, self.fresh_noise, self.gp_weight = critic_steps, fresh_noise, gp_weight
@@ -158,15 +163,15 @@ class AdversarialStep(TrainStep):
                     real_scores, fake_scores = self.score(critic, torch.cat([real, fake.detach()]), batch).chunk(2)
                 else:
                     real_scores, fake_scores = self.score(critic, real, batch), self.score(critic, fake.detach(), batch)
-                d_loss = self.critic_loss(real_scores, fake_scores)
+                d_loss = self.critic_loss(real_scores.float(), fake_scores.float())
             if self.loss == "wgan-gp":
                 d_loss = d_loss + gradient_penalty(
                     lambda x: self.score(critic, x, batch), real, fake.float(), ctx.cpu_generator, self.gp_weight
                 )
-            ctx.update(self.critic, d_loss.float())
+            ctx.update(self.critic, d_loss)
         with ctx.frozen(self.critic), ctx.autocast():
             if self.fresh_noise:
                 fake = self.fake(batch, ctx)
-            g_loss = self.generator_loss(self.score(critic, fake, batch))
-        ctx.update(MODEL, g_loss.float())
+            g_loss = self.generator_loss(self.score(critic, fake, batch).float())
+        ctx.update(MODEL, g_loss)
         return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach()}
