@@ -43,7 +43,7 @@ def build_train_parser(recipe: Recipe, prog: str | None = None) -> argparse.Argu
     """The engine's options (defaults from the recipe) followed by the family's own."""
     d = {**{f.name: f.default for f in attrs.fields(TrainOptions)}, **recipe.defaults}
     p = argparse.ArgumentParser(prog=prog or f"hepzoo train {recipe.family}", parents=[_family_parser(recipe)],
-                                description=f"Train a {recipe.family} model with hepzoo's training engine.")
+                                description=f"Train the {recipe.family} family with hepzoo's training engine.")
     p.add_argument("--data", required=True, help="training file, or a registered dataset name")
     p.add_argument("--out", required=True, help="run folder: checkpoints, log, best/ and model/; "
                    "the same command on the same folder resumes")
