@@ -349,6 +349,36 @@ def test_time_limit_stops_with_a_checkpoint(tmp_path):
     assert _tensors(out)[1]["state"]["step"] == done["step"]
 
 
+def test_sigterm_stops_after_the_step_with_a_checkpoint(tmp_path):
+    import os
+    import signal
+
+    recipe = EdmRecipe()
+    make_step = recipe.make_step
+
+    def signalling(model, networks):
+        step, calls = make_step(model, networks), []
+
+        class Signalling(type(step)):
+            def __call__(self, batch, ctx):
+                calls.append(1)
+                if len(calls) == 3:
+                    os.kill(os.getpid(), signal.SIGTERM)
+                return super().__call__(batch, ctx)
+
+        step.__class__ = Signalling
+        return step
+
+    recipe.make_step = signalling
+    out = tmp_path / "sig"
+    before = signal.getsignal(signal.SIGTERM)
+    _run(recipe, out, epochs=50)
+    done = _log(out, "done")[0]
+    assert done["stopped_by"] == "signal" and done["step"] == 3
+    assert _tensors(out)[1]["state"]["step"] == 3 and (out / "model" / "model.safetensors").exists()
+    assert signal.getsignal(signal.SIGTERM) == before  # the handler is put back
+
+
 def test_lr_factor():
     assert [lr_factor(s, 10, warmup_steps=4) for s in range(5)] == [0.25, 0.5, 0.75, 1.0, 1.0]
     assert lr_factor(2, 12, 2, "cosine") == pytest.approx(1.0)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import math
+import signal
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -53,6 +56,29 @@ def data_fingerprint(*parts: Samples) -> str:
     return digest.hexdigest()
 
 
+@contextlib.contextmanager
+def _stop_requests():
+    """SIGTERM / the first Ctrl-C ask the loop to stop after the current step (then it checkpoints).
+
+    A second Ctrl-C interrupts at once. Outside the main thread nothing is installed.
+    """
+    flag = {"stop": False}
+    if threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+
+    def request(signum, frame):
+        flag["stop"] = True
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    previous = {sig: signal.signal(sig, request) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield flag
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def _order_generator(seed: int, epoch: int) -> torch.Generator:
     """The data order of one epoch depends on (seed, epoch) only, never on the training noise."""
     return make_generator(seed * 100_003 + epoch)
@@ -94,7 +120,8 @@ def train(
     order, best score), ``best/`` (the running best model, ``save_pretrained``), ``train_log.jsonl``
     and, at the end, ``model/`` (the best model). Calling it again on the same ``out_dir`` resumes;
     a run on other data or options is refused. The lr, EMA, epochs/steps and time limit may change
-    on resume (a second phase); the data order, noise and weights continue exactly.
+    on resume (a second phase); the data order, noise and weights continue exactly. SIGTERM or
+    Ctrl-C stop after the current step, checkpointed and exported, like the time limit.
     """
     options = options or TrainOptions(**recipe.defaults)
     start = time.monotonic()
@@ -213,10 +240,15 @@ def train(
     stopped_by = None
     sums: dict[str, torch.Tensor] = {}
     count, last_log, last_save = 0, time.monotonic(), time.monotonic()
-    try:
+    with contextlib.ExitStack() as stack:
+        stack.callback(bar.close)
+        stop = stack.enter_context(_stop_requests())
         while stopped_by is None and state["epoch"] < options.epochs and state["step"] < total_steps:
             batches = recipe.epoch_batches(prepared, options.batch_size, _order_generator(options.seed, state["epoch"]))
             for position in range(state["position"], len(batches)):
+                if stop["stop"]:
+                    stopped_by = "signal"
+                    break
                 if options.time_limit is not None:
                     margin = 2.0 * costs["valid"] + 2.0 * costs["save"] + 5.0
                     if time.monotonic() - start > options.time_limit - margin:
@@ -265,8 +297,6 @@ def train(
                 validate()
                 costs["save"] = save()
                 last_save = time.monotonic()
-    finally:
-        bar.close()
     if state["best"] is None:
         validate()
     costs["save"] = save()
