@@ -60,7 +60,8 @@ def build_train_parser(recipe: Recipe, prog: str | None = None) -> argparse.Argu
     p.add_argument("--ema", type=float, help="EMA decay of the model, e.g. 0.999 (validated and exported)")
     p.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=None,
                    help="bfloat16 autocast (default: on for CUDA, off for CPU)")
-    p.add_argument("--threads", type=int, help="torch CPU threads")
+    p.add_argument("--threads", type=int, help="torch CPU threads (on a CPU shared with other jobs, 1 thread or "
+                   "OMP_WAIT_POLICY=PASSIVE: spinning threads slow each other down many times over)")
     p.add_argument("--device", help="cpu, cuda, cuda:N (default: cuda if available)")
     p.add_argument("--seed", type=int, help=f"default {d['seed']}")
     p.add_argument("--checkpoint-every", type=int, help=f"steps (default {d['checkpoint_every']})")
