@@ -422,3 +422,10 @@ def test_the_command_line_has_the_same_options_for_every_family(capsys):
     with pytest.raises(SystemExit):
         build_train_parser(EdmRecipe()).parse_args(["--data", "x", "--out", "o", "--time-limit", "soon"])
     assert "--time-limit: takes seconds or a duration like 45m" in capsys.readouterr().err
+
+
+def test_train_command_names_a_family_without_recipe(registry, capsys):
+    from hepzoo.cli.main import main
+
+    assert main(["train", "test-tabular-edm", "--data", "x", "--out", "y"]) == 2
+    assert "registers no training recipe" in capsys.readouterr().err

@@ -20,7 +20,9 @@ class TrainOptions:
 
     ``epochs``/``steps``/``time_limit`` (seconds) each stop the run, whichever comes first.
     ``lr_schedule`` is ``constant`` or ``cosine`` (to ``min_lr_ratio * lr`` at the last step), both
-    after ``warmup_steps`` of linear warm-up. ``bf16`` None means autocast on CUDA, off on CPU.
+    after ``warmup_steps`` of linear warm-up; the cosine's horizon is the run's total steps, so
+    changing ``epochs``/``steps`` on resume bends the curve from there on. ``bf16`` None means
+    autocast on CUDA, off on CPU.
     Checkpoints are written every ``checkpoint_every`` steps and every ``checkpoint_every_minutes``.
     """
 
