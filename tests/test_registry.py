@@ -90,9 +90,9 @@ def test_two_evaluators_for_one_representation_conflict():
 
 def test_family_tools_and_dropped_kinds():
     reg = Registry()
-    reg.add_family("flow", "a:Model", train="a:train")
-    assert reg.family_tool("flow", "train") == "a:train"
-    with pytest.raises(ConfigError, match="family 'flow' provides no 'convert' command"):
+    reg.add_family("flow", "a:Model", recipe="a:FlowRecipe")
+    assert reg.family_tool("flow", "recipe") == "a:FlowRecipe"
+    with pytest.raises(ConfigError, match="family 'flow' provides no 'convert'.*hepzoo convert"):
         reg.family_tool("flow", "convert")
     with pytest.warns(DeprecationWarning, match="add_backbone"):
         reg.add_backbone("net", "a:Net")

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["Registry", "Entry", "PretrainedEntry", "import_target", "KINDS", "FAMILY_TOOLS"]
 
 KINDS = ("family", "sampler", "dataset", "evaluator", "format", "command", "pretrained")
-FAMILY_TOOLS = ("train", "convert")  # what ``hepzoo train|convert FAMILY`` runs, per family
+FAMILY_TOOLS = ("recipe", "convert")  # what ``hepzoo train|convert FAMILY`` uses, per family
 
 
 def import_target(target: str) -> Any:
@@ -110,16 +110,16 @@ class Registry:
         table[name] = Entry(kind, name, target, description, self.current_distribution, extra)
 
     def add_family(
-        self, name: str, target: str, description: str = "", *, law: str = "", train: str = "",
+        self, name: str, target: str, description: str = "", *, law: str = "", recipe: str = "",
         convert: str = "", **extra: Any,
     ) -> None:
         """A model recipe: ``target`` is a ``Model`` subclass with ``config_cls``.
 
         ``law`` is what its network outputs (``hepzoo.laws.Law`` value: which samplers fit);
-        ``train``/``convert`` are ``"module:attr"`` entry points ``fn(argv) -> int`` for
-        ``hepzoo train|convert FAMILY``.
+        ``recipe`` is the ``"module:Class"`` of its ``hepzoo.training.Recipe`` (``hepzoo train
+        FAMILY``); ``convert`` an entry point ``fn(argv) -> int`` for ``hepzoo convert FAMILY``.
         """
-        self._add("family", name, target, description, law=law, train=train, convert=convert, **extra)
+        self._add("family", name, target, description, law=law, recipe=recipe, convert=convert, **extra)
 
     def add_backbone(self, name: str, target: str, description: str = "") -> None:
         """Deprecated: backbones are built by their family, nothing looks them up by name."""
@@ -192,7 +192,7 @@ class Registry:
             raise ConfigError(f"a family tool is one of {', '.join(FAMILY_TOOLS)}, not {tool!r}")
         target = self.get("family", family).extra.get(tool)
         if not target:
-            raise ConfigError(f"family {family!r} provides no '{tool}' command")
+            raise ConfigError(f"family {family!r} provides no {tool!r} (it cannot be used with 'hepzoo {'train' if tool == 'recipe' else tool}')")
         return target
 
     def evaluator(self, representation: str) -> EvaluatorSpec:

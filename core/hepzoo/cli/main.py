@@ -185,7 +185,9 @@ def _family_tool(family: str, tool: str):
 
 
 def cmd_train(args, rest: list[str]) -> int:
-    return int(_family_tool(args.family, "train")(["--data", args.data, *rest]) or 0)
+    from hepzoo.training import main_train, recipe_for
+
+    return main_train(recipe_for(args.family), rest)
 
 
 def cmd_convert(args, rest: list[str]) -> int:
@@ -293,9 +295,9 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("-q", "--quiet", action="store_true")
     dsub.add_parser("list", help="list registered datasets")
 
-    s = sub.add_parser("train", help="train a family (extra options go to its trainer)")
+    s = sub.add_parser("train", add_help=False,
+                       help="train a family with the core engine ('hepzoo train FAMILY --help' lists the options)")
     s.add_argument("family")
-    s.add_argument("--data", required=True)
     s = sub.add_parser("convert", help="convert an authors' checkpoint into a hepzoo model folder")
     s.add_argument("family")
     s.add_argument("checkpoint")

@@ -13,7 +13,7 @@ def hepzoo_register(registry) -> None:
         "epic-gan",
         "hepzoo_epic_gan.model:EpicGanModel",
         "EPiC-GAN: equivariant point-cloud GAN for jets (Buhmann, Kasieczka, Thaler, arXiv:2301.08128)",
-        train="hepzoo_epic_gan.train:main_train",
+        recipe="hepzoo_epic_gan.train:EpicGanRecipe",
         convert="hepzoo_epic_gan.convert:main_convert",
         law="generator",
     )

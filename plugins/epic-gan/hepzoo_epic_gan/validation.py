@@ -1,20 +1,55 @@
-"""Validation W1 of the jet mass, the authors' model-selection score (arXiv:2301.08128, Sec. 4)."""
+"""Validation of a generator by JetNet's W1M, W1P and W1EFP (arXiv:2106.11535) on held-out jets.
+
+The authors select EPiC-GAN models on W1M alone (arXiv:2301.08128, Sec. 4); the particle features
+and EFPs are scored as well here, so a checkpoint with the right masses but wrong constituents is
+not chosen. EFPs cost about a second per thousand 150-particle jets on one core, so W1EFP
+compares the first ``efp_jets`` reference and generated jets (the reference's EFPs computed once).
+"""
 
 from __future__ import annotations
 
 import numpy as np
+import torch
 from scipy.stats import wasserstein_distance
 
 from hepzoo.data.jets.kinematics import jet_mass
+from hepzoo.metrics import stats
+from hepzoo.metrics.efp import W1EFP_INDICES, efps
+from hepzoo.metrics.jets import w1m, w1p
+from hepzoo.samples import Samples
 
-__all__ = ["w1_mass"]
+__all__ = ["JetValidator", "w1_mass"]
+
+
+class JetValidator:
+    """``{"w1m", "w1p" (mean of 3 features), "w1efp" (mean of 5)}`` of a model against ``reference``."""
+
+    def __init__(self, reference: Samples, efp_jets: int = 2000) -> None:
+        self.reference, self.efp_jets = reference, efp_jets
+        self._ref = (reference.x, reference.mask)
+        self._ref_efps = efps(reference.x[:efp_jets], reference.mask[:efp_jets], indices=W1EFP_INDICES)
+
+    def __call__(self, model, device, seed: int, runs: int = 1) -> dict[str, float]:
+        """Generate ``runs`` sets as large as the reference (fixed noise) and compare each."""
+        gen = torch.Generator().manual_seed(seed)  # CPU noise: the same jets on any device
+        n = len(self.reference)
+        counts = model.prior.sample(n * runs, gen)["n_particles"]
+        x, mask = model.generate_points(counts, gen, device)
+        gen_efps = efps(x[: self.efp_jets], mask[: self.efp_jets], indices=W1EFP_INDICES)
+        kw = {"num_eval_samples": n, "num_batches": runs, "seed": seed}
+        kw_efp = {**kw, "num_eval_samples": len(self._ref_efps)}
+        return {
+            "w1m": w1m(self._ref, (x, mask), **kw)[0],
+            "w1p": float(np.mean(w1p(self._ref, (x, mask), **kw)[0])),
+            "w1efp": float(np.mean(stats.bootstrap_w1(self._ref_efps, gen_efps, **kw_efp)[0])),
+        }
 
 
 def w1_mass(gen_x: np.ndarray, gen_mask: np.ndarray, ref_x: np.ndarray, ref_mask: np.ndarray, runs: int = 1) -> float:
     """Mean W1 between the reference jet masses and ``runs`` equal-size slices of the generated ones.
 
-    The authors compare the whole validation set with successive generated sets of its size; a
-    deterministic, cheap score (unlike jetnet's bootstrapped ``w1m``) suits model selection.
+    The authors' selection score: the whole validation set against successive generated sets of
+    its size (deterministic, unlike the bootstrapped :func:`hepzoo.metrics.jets.w1m`).
     """
     ref_m = jet_mass(ref_x, ref_mask)
     gen_m = jet_mass(gen_x, gen_mask)
