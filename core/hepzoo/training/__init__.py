@@ -9,35 +9,30 @@ family registered.
 
 from __future__ import annotations
 
-from hepzoo.training.cli import build_train_parser, main_train, recipe_for
-from hepzoo.training.ema import EMA
-from hepzoo.training.engine import BEST, FINAL, LOG, data_fingerprint, train
-from hepzoo.training.options import TrainOptions
-from hepzoo.training.recipe import Metric, Recipe, default_optimizer
-from hepzoo.training.schedule import lr_factor
-from hepzoo.training.selection import metric_scales, selection_score
-from hepzoo.training.steps import MODEL, AdversarialStep, LossStep, StepContext, TrainStep
+from hepzoo._lazy import lazy_exports
 
-__all__ = [
-    "train",
-    "TrainOptions",
-    "Recipe",
-    "Metric",
-    "default_optimizer",
-    "TrainStep",
-    "LossStep",
-    "AdversarialStep",
-    "StepContext",
-    "MODEL",
-    "EMA",
-    "lr_factor",
-    "metric_scales",
-    "selection_score",
-    "data_fingerprint",
-    "main_train",
-    "build_train_parser",
-    "recipe_for",
-    "LOG",
-    "BEST",
-    "FINAL",
-]
+_EXPORTS = {
+    "train": "hepzoo.training.engine",
+    "TrainOptions": "hepzoo.training.options",
+    "Recipe": "hepzoo.training.recipe",
+    "Metric": "hepzoo.training.recipe",
+    "default_optimizer": "hepzoo.training.recipe",
+    "TrainStep": "hepzoo.training.steps",
+    "LossStep": "hepzoo.training.steps",
+    "AdversarialStep": "hepzoo.training.steps",
+    "StepContext": "hepzoo.training.steps",
+    "MODEL": "hepzoo.training.steps",
+    "EMA": "hepzoo.training.ema",
+    "lr_factor": "hepzoo.training.schedule",
+    "metric_scales": "hepzoo.training.selection",
+    "selection_score": "hepzoo.training.selection",
+    "data_fingerprint": "hepzoo.training.engine",
+    "main_train": "hepzoo.training.cli",
+    "build_train_parser": "hepzoo.training.cli",
+    "recipe_for": "hepzoo.training.cli",
+    "LOG": "hepzoo.training.engine",
+    "BEST": "hepzoo.training.engine",
+    "FINAL": "hepzoo.training.engine",
+}
+__all__ = list(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
