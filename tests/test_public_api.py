@@ -148,7 +148,6 @@ def test_rewrites_point_at_public_names():
         assert getattr(importlib.import_module(new), name) is getattr(importlib.import_module(old), name)
 
 
-@pytest.mark.xfail(strict=False, reason="the plugins' import rewrites (PLUGIN_REWRITES) are not applied yet")
 def test_plugins_import_only_public_names():
     problems = [f"{f}:{line}: {problem}" for f, line, module, name in plugin_imports()
                 if (problem := public_problem(module, name))]

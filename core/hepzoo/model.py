@@ -14,6 +14,7 @@ from torch import nn
 from hepzoo._random import make_generator
 from hepzoo.conditions import Condition, check_given
 from hepzoo.errors import ConfigError
+from hepzoo.masking import mask_from_counts
 from hepzoo.objectives.base import GenerativeObjective, Law, LawFn
 from hepzoo.prior import ConditionPrior
 from hepzoo.representations.base import Representation
@@ -79,9 +80,7 @@ class Model(nn.Module, abc.ABC):
         """Boolean ``[B, P]`` particle mask from the ``n_particles`` condition (point clouds)."""
         if "n_particles" not in cond:
             return None
-        shape = self.event_shape(cond)
-        counts = cond["n_particles"].round().long().to(device)
-        return torch.arange(shape[0], device=device)[None, :] < counts[:, None]
+        return mask_from_counts(cond["n_particles"].to(device), self.event_shape(cond)[0])
 
     def condition_vector(self, cond: dict[str, torch.Tensor], device: torch.device) -> torch.Tensor | None:
         """Preprocessed ``[B, C]`` conditioning input of the backbone (None if unconditional)."""

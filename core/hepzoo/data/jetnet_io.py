@@ -26,6 +26,7 @@ from hepzoo.conditions import JET_TYPE
 from hepzoo.data.condition_columns import read_condition_columns, write_condition_columns
 from hepzoo.data.h5 import atomic_h5
 from hepzoo.errors import InvalidDataError
+from hepzoo.masking import apply_mask
 from hepzoo.representations.point_cloud import PointCloud
 from hepzoo.samples import Samples
 
@@ -103,7 +104,7 @@ def write_jetnet(path: str | Path, samples: Samples, metadata: dict[str, Any] | 
     x = np.asarray(samples.x, dtype=np.float32)
     mask = samples.mask if samples.mask is not None else (x != 0).any(axis=-1)
     mask = np.asarray(mask, dtype=bool)
-    x = np.where(mask[..., None], x, 0.0).astype(np.float32)
+    x = apply_mask(x, mask).astype(np.float32)
     n_particles = mask.sum(axis=1)
     meta = {**samples.meta, **(metadata or {})}
     meta.pop("jet_features_units", None)

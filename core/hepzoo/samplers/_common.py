@@ -9,6 +9,7 @@ import torch
 
 from hepzoo._random import randn
 from hepzoo.errors import ConfigError
+from hepzoo.masking import apply_mask
 from hepzoo.objectives.base import Law, LawFn
 
 __all__ = [
@@ -25,15 +26,11 @@ __all__ = [
 Field = Callable[[torch.Tensor, float], torch.Tensor]
 
 
-def masked(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
-    """``x`` with the entries of padded particles set to zero (``mask`` is ``[B, P]`` bool)."""
-    if mask is None:
-        return x
-    return x * mask.reshape(mask.shape + (1,) * (x.dim() - mask.dim())).to(x.dtype)
+masked = apply_mask  # padded particles exactly zero after every step (the one masking helper)
 
 
 def noise_like(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """Standard normal noise shaped like ``x``, drawn on the CPU from ``generator``."""
+    """Standard normal noise shaped like ``x``, drawn from ``generator`` on its own device."""
     return randn(x.shape, generator, x.device, x.dtype)
 
 

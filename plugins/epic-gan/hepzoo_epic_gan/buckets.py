@@ -7,17 +7,9 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-__all__ = ["multiplicity_groups", "dense_by_multiplicity", "epoch_batches", "BucketBatches"]
+from hepzoo.objectives import multiplicity_groups
 
-
-def multiplicity_groups(counts: torch.Tensor | np.ndarray) -> list[tuple[int, np.ndarray]]:
-    """``[(n, indices)]`` for each distinct count, in increasing ``n`` (indices in input order)."""
-    counts = np.asarray(torch.as_tensor(counts).cpu().numpy() if isinstance(counts, torch.Tensor) else counts)
-    counts = counts.astype(np.int64)
-    order = np.argsort(counts, kind="stable")
-    values, starts = np.unique(counts[order], return_index=True)
-    ends = np.append(starts[1:], len(order))
-    return [(int(v), order[s:e]) for v, s, e in zip(values, starts, ends)]
+__all__ = ["dense_by_multiplicity", "epoch_batches", "BucketBatches"]
 
 
 def dense_by_multiplicity(x: np.ndarray, mask: np.ndarray) -> dict[int, np.ndarray]:

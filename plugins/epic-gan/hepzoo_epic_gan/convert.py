@@ -72,8 +72,8 @@ def convert_checkpoint(
     prior is fitted on. ``mean``/``std``: normalisation in the authors' (pT, eta, phi) order;
     default the authors' JetNet-top constants for ``n_particles`` (30 or 150).
     """
-    from hepzoo.data.datasets import split_indices
-    from hepzoo.representations.point_cloud import PointCloud
+    from hepzoo.data import split_indices
+    from hepzoo.representations import PointCloud
     from hepzoo_epic_gan.model import EpicGanModel
 
     if mean is None or std is None:

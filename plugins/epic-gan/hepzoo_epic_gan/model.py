@@ -10,10 +10,9 @@ import torch
 from hepzoo.conditions import Condition
 from hepzoo.errors import ConfigError, InvalidDataError
 from hepzoo.model import Model
-from hepzoo.objectives.gan import GeneratorObjective
-from hepzoo.objectives.latents import Latent, multiplicity_groups
+from hepzoo.objectives import GeneratorObjective, Latent, multiplicity_groups
 from hepzoo.prior import EmpiricalPrior
-from hepzoo.representations.point_cloud import PointCloud
+from hepzoo.representations import PointCloud
 from hepzoo.samples import Samples
 from hepzoo_epic_gan.buckets import dense_by_multiplicity
 from hepzoo_epic_gan.config import FEATURES, EpicGanConfig
@@ -149,7 +148,7 @@ class EpicGanModel(Model):
         multiplicity, in increasing order; for each, global then local noise is drawn from
         ``generator`` (on its device).
         """
-        from hepzoo.plugins.manager import get_registry
+        from hepzoo.plugins import get_registry
 
         device = torch.device(device)
         counts = torch.as_tensor(counts).round().long().clamp(1, self.config.max_particles).cpu()

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from hepzoo.plugins.hookspecs import hookimpl
-from hepzoo.registry import PretrainedEntry
+from hepzoo.plugins import PretrainedEntry, hookimpl
 from hepzoo_epic_gan.pretrained import PRETRAINED
 
 
@@ -17,7 +16,5 @@ def hepzoo_register(registry) -> None:
         convert="hepzoo_epic_gan.convert:main_convert",
         law="generator",
     )
-    registry.add_backbone("epic-generator", "hepzoo_epic_gan.generator:EPiCGenerator", "EPiC-GAN generator")
-    registry.add_backbone("epic-critic", "hepzoo_epic_gan.critic:EPiCCritic", "EPiC-GAN critic (training only)")
     for entry in PRETRAINED:
         registry.add_pretrained(PretrainedEntry(family="epic-gan", papers=("2301.08128",), **entry))

@@ -130,8 +130,8 @@ def train(
 
 def load_training_data(data: str, max_particles: int = 150, max_jets: int | None = None) -> tuple[Samples, Samples]:
     """``(train, valid)`` from a JetNet HDF5 file (70/15/15 split, seed 42) or a registered dataset name."""
-    from hepzoo.data.datasets import load_dataset, split_indices
-    from hepzoo.representations.point_cloud import PointCloud
+    from hepzoo.data import load_dataset, split_indices
+    from hepzoo.representations import PointCloud
 
     path = Path(data)
     if path.suffix in (".h5", ".hdf5") or path.exists():

@@ -12,10 +12,8 @@ import numpy as np
 import torch
 from scipy.stats import wasserstein_distance
 
-from hepzoo.data.jets.kinematics import jet_mass
-from hepzoo.metrics import stats
-from hepzoo.metrics.efp import W1EFP_INDICES, efps
-from hepzoo.metrics.jets import w1m, w1p
+from hepzoo.data.jets import jet_mass
+from hepzoo.metrics import W1EFP_INDICES, bootstrap_w1, efps, w1m, w1p
 from hepzoo.samples import Samples
 
 __all__ = ["JetValidator", "w1_mass"]
@@ -41,7 +39,7 @@ class JetValidator:
         return {
             "w1m": w1m(self._ref, (x, mask), **kw)[0],
             "w1p": float(np.mean(w1p(self._ref, (x, mask), **kw)[0])),
-            "w1efp": float(np.mean(stats.bootstrap_w1(self._ref_efps, gen_efps, **kw_efp)[0])),
+            "w1efp": float(np.mean(bootstrap_w1(self._ref_efps, gen_efps, **kw_efp)[0])),
         }
 
 
