@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import numpy as np
 
+from hepzoo.errors import ConfigError
+
 if TYPE_CHECKING:
     from hepzoo.representations.base import Representation
 
@@ -57,15 +59,17 @@ class Samples:
         out.update(self.cond)
         return out
 
-    def save(self, path: str | Path) -> Path:
-        """Write in the community format of the representation (JetNet / CaloChallenge HDF5)."""
-        return self.representation.write(self, Path(path))
+    def save(self, path: str | Path, format: str | None = None) -> Path:
+        """Write in the community format registered for the representation (JetNet / CaloChallenge HDF5)."""
+        from hepzoo.data.formats import write_samples
+
+        return write_samples(self, path, format=format)
 
     @staticmethod
     def concatenate(parts: list[Samples]) -> Samples:
         """Join batches made by the same representation."""
         if not parts:
-            raise ValueError("nothing to concatenate")
+            raise ConfigError("nothing to concatenate: pass at least one Samples")
         first = parts[0]
         keys = set(first.cond)
         return Samples(
