@@ -60,7 +60,7 @@ COMMANDS = (
     CommandSpec("info", f"{_CLI}:cmd_info", "show a model's registry entry"),
     CommandSpec("sample", f"{_CLI}:cmd_sample", "sample events from a model into a file"),
     CommandSpec("evaluate", f"{_CLI}:cmd_evaluate", "metrics and plots of generated events against a reference"),
-    CommandSpec("data", f"{_CLI}:cmd_data", "make or list datasets"),
+    CommandSpec("data", f"{_CLI}:cmd_data", "make, list or merge datasets"),
     CommandSpec("train", f"{_CLI}:cmd_train", "train a family", passthrough=True),
     CommandSpec("convert", f"{_CLI}:cmd_convert", "convert an authors' checkpoint", passthrough=True),
     CommandSpec("publish", f"{_CLI}:cmd_publish", "upload a model folder to the Hugging Face Hub"),

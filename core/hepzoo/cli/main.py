@@ -173,8 +173,16 @@ def cmd_data_list(args) -> int:
     return 0
 
 
+def cmd_data_merge(args) -> int:
+    from hepzoo.data.merge import merge_files
+
+    path = merge_files(args.inputs, args.output)
+    print(f"merged {len(args.inputs)} files into {path}")
+    return 0
+
+
 def cmd_data(args) -> int:
-    return {"make": cmd_data_make, "list": cmd_data_list}[args.data_command](args)
+    return {"make": cmd_data_make, "list": cmd_data_list, "merge": cmd_data_merge}[args.data_command](args)
 
 
 def _family_tool(family: str, tool: str):
@@ -282,7 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--classifier", choices=("full", "small", "none"),
                    help="showers: the challenge's DNN (full, default; slow on CPU), a CPU-sized one, or none")
 
-    s = sub.add_parser("data", help="make or list datasets")
+    s = sub.add_parser("data", help="make, list or merge datasets")
     dsub = s.add_subparsers(dest="data_command", required=True)
     m = dsub.add_parser("make", help="generate a dataset file")
     m.add_argument("dataset")
@@ -294,6 +302,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a generator option, e.g. e_min=1e4 e_max=1e4 (showers, MeV)")
     m.add_argument("-q", "--quiet", action="store_true")
     dsub.add_parser("list", help="list registered datasets")
+    g = dsub.add_parser("merge", help="join files made in pieces (same recipe, distinct seeds) into one")
+    g.add_argument("inputs", nargs="+")
+    g.add_argument("-o", "--output", required=True)
 
     s = sub.add_parser("train", add_help=False,
                        help="train a family with the core engine ('hepzoo train FAMILY --help' lists the options)")

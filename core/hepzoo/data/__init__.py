@@ -21,6 +21,7 @@ _EXPORTS = {
     "write_calochallenge": "hepzoo.data.calochallenge_io",
     "create_calochallenge": "hepzoo.data.calochallenge_io",
     "atomic_h5": "hepzoo.data.h5",
+    "merge_files": "hepzoo.data.merge",
     "read_samples": "hepzoo.data.formats",
     "write_samples": "hepzoo.data.formats",
 }

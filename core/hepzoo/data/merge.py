@@ -1,0 +1,81 @@
+"""Join event files made in pieces (e.g. one ``hepzoo data make`` per seed) into one file, refusing mixed recipes."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import attrs
+
+from hepzoo.errors import ConfigError, InvalidDataError
+
+__all__ = ["merge_files", "RECIPE_KEYS"]
+
+# Metadata that defines what a file's events are: pieces that differ here are different datasets.
+RECIPE_KEYS = (
+    "generator",
+    "jet_type",
+    "pythia_settings",
+    "cuts",
+    "detector",
+    "constituent_convention",
+    "geometry",
+    "particle",
+    "dataset",
+)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def merge_files(paths: list[str | Path], out: str | Path) -> Path:
+    """Concatenate ``paths`` (same format, representation and recipe; distinct seeds) into ``out``, atomically.
+
+    The merged file's metadata keeps what all parts share and lists each part (file name, sha256,
+    seed, events) under ``parts``, so the merge is reproducible from the parts' own commands.
+    """
+    from hepzoo.data.formats import read_samples, write_samples
+    from hepzoo.samples import Samples
+
+    paths = [Path(p) for p in paths]
+    if len(paths) < 2:
+        raise ConfigError(f"merge needs at least two files, got {len(paths)}")
+    out = Path(out)
+    if any(p.resolve() == out.resolve() for p in paths if p.exists()):
+        raise ConfigError(f"the output {out} is one of the inputs; write the merge to a new file")
+    if len(set(p.resolve() for p in paths)) != len(paths):
+        raise ConfigError("a file is given twice; each part may appear once")
+    parts = [read_samples(p) for p in paths]
+    first = parts[0]
+    for path, part in zip(paths[1:], parts[1:]):
+        if part.representation != first.representation:
+            raise InvalidDataError(
+                f"{path} holds {part.representation} events, {paths[0]} {first.representation}; merge like with like"
+            )
+        if set(part.cond) != set(first.cond):
+            raise InvalidDataError(
+                f"{path} has conditions {sorted(part.cond)}, {paths[0]} {sorted(first.cond)}; merge like with like"
+            )
+        for key in RECIPE_KEYS:
+            if part.meta.get(key) != first.meta.get(key):
+                raise InvalidDataError(
+                    f"{path} and {paths[0]} were made with different {key!r}; they are not one dataset"
+                )
+    seeds = [p.meta.get("seed") for p in parts]
+    known = [s for s in seeds if s is not None]
+    if len(set(known)) != len(known):
+        raise InvalidDataError(f"two parts were made with the same seed ({seeds}): their events would repeat")
+    shared = {k: v for k, v in first.meta.items() if all(p.meta.get(k) == v for p in parts[1:])}
+    shared.pop("source", None)
+    shared["parts"] = [
+        {"file": path.name, "sha256": _sha256(path), "seed": part.meta.get("seed"), "events": len(part)}
+        for path, part in zip(paths, parts)
+    ]
+    merged = Samples.concatenate(parts)
+    return write_samples(attrs.evolve(merged, meta=shared), out)
+
