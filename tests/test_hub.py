@@ -147,3 +147,17 @@ def test_two_processes_load_the_same_model_at_once(published, hub_server, tmp_pa
         _, err = p.communicate(timeout=180)
         assert p.returncode == 0, err
     np.testing.assert_array_equal(np.load(tmp_path / "out0.npy"), np.load(tmp_path / "out1.npy"))
+
+
+def test_saved_weights_are_as_readable_as_the_config(tabular_model, tmp_path):
+    folder = tabular_model.save_pretrained(tmp_path / "m")
+    mode = lambda name: (folder / name).stat().st_mode & 0o777  # noqa: E731
+    assert mode("model.safetensors") == mode("config.json") == 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    import os
+
+    current = os.umask(0)
+    os.umask(current)
+    return current

@@ -55,6 +55,7 @@ def save_pretrained(model: Model, directory: str | Path, card: ModelCard | None 
         state = {k: v.detach().cpu().contiguous().clone() for k, v in model.state_dict().items()}
         # one metadata key: safetensors orders several arbitrarily, which would change the sha256
         save_file(state, str(tmp / WEIGHTS_NAME), metadata={"format": "pt"})
+        (tmp / WEIGHTS_NAME).chmod((tmp / CONFIG_NAME).stat().st_mode & 0o777)  # safetensors writes 0600
         card = card or ModelCard()
         (tmp / CARD_NAME).write_text(card.render(model.family, model.tag))
     return directory
