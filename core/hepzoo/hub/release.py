@@ -96,7 +96,7 @@ def release_card(
         [
             "```bash",
             *([reference_command] if reference_command else []),
-            f"hepzoo sample {model_id} -n {n} --seed {seed} -o generated.h5",
+            f"hepzoo sample {model_id} -n {n} --seed {seed} --device cpu -o generated.h5",
             f"hepzoo evaluate generated.h5 --reference {shlex.quote(str(Path(reference).name))}",
             "```",
         ]
