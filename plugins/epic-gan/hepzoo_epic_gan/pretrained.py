@@ -10,112 +10,120 @@ PRETRAINED: list[dict] = [
         "dataset": "jetnet150-gluon",
         "description": "EPiC-GAN on JetNet150-like gluon jets (CPU-trained, see card)",
         "files": {
-            "README.md": "9842bdfa4e33da3f19b33a08955f90fb7638309b4c7aba2d1ab16c544ecfe448",
+            "README.md": "fdaa1e9d0486138cfe49f6138ae3ffd5d0101a8e408864efe8eaf3cd23b78782",
             "config.json": "f461a613a18ea0de91dfaecec21bf07a002d5811f8428b2fae565e6bebddb166",
-            "model.safetensors": "c3547ac505f7f6eed565f71936cf6bb8087ba31b14404f72390a48114b063b24",
+            "model.safetensors": "40216c369163f5c1a308366945e1a1303b4c392e600e267053a38e1655233b29"
         },
         "license": "mit",
         "metrics": {
             "fpd": {
-                "error": 0.0018333382584910247,
-                "truth": 0.0010048212487663152,
-                "value": 0.46528513414238964,
+                "error": 0.0017048756613539072,
+                "truth": 0.0012189381932692493,
+                "value": 0.4374564204877717
             },
             "kpd": {
-                "error": 0.0008169089983664259,
-                "truth": 1.5150944256081544e-05,
-                "value": 0.027177758388676754,
+                "error": 0.0008393072046354328,
+                "truth": 1.4356581070629204e-06,
+                "value": 0.02644905812717946
             },
             "w1efp": {
-                "error": 2.9674843282215268e-05,
-                "truth": 0.0006466449847037193,
-                "value": 0.004906571163262712,
+                "error": 4.39092799184784e-05,
+                "truth": 0.0002615272039637477,
+                "value": 0.004028086362735736
             },
             "w1m": {
-                "error": 0.0001274589652094734,
-                "truth": 0.004381974109597143,
-                "value": 0.0271789012199526,
+                "error": 0.00024355911102557295,
+                "truth": 0.001793998575514616,
+                "value": 0.026680268045020068
             },
             "w1p": {
-                "error": 0.00010400325459603871,
-                "truth": 0.002393484679464727,
-                "value": 0.08953957793060724,
-            },
+                "error": 0.00024440412847507307,
+                "truth": 0.0014564181272186461,
+                "value": 0.07345003462840478
+            }
         },
         "repo_id": "hepzoo/epic-gan-jetnet150-gluon",
         "revision": "main",
-        "tag": "jetnet150-gluon",
+        "tag": "jetnet150-gluon"
     },
     {
         "dataset": "jetnet150-quark",
         "description": "EPiC-GAN on JetNet150-like quark jets (CPU-trained, see card)",
         "files": {
-            "README.md": "accd8fbf067f6083c7e1a90e4b9ec9bf159030e7840abf7e5d1dc0ae270f1b1b",
+            "README.md": "2d3f182f294273fc0aad8805d831debe9fa91a7b2318371b08df1bb2558eafcb",
             "config.json": "9b91fcc5ea06ed0885014f4076a4820a9f9c45ce72ad1a404a832e46d73c46ff",
-            "model.safetensors": "0fee2d3ca2c737dc76a8d9d090b3c8a180bd0a2b351d2e6e36cbff6eb209b250",
+            "model.safetensors": "e80f7faf3e8432992ad7d7e3d4f947922a2ea94bdd6cc46caaa42613743961ad"
         },
         "license": "mit",
         "metrics": {
             "fpd": {
-                "error": 0.014059944890212589,
-                "truth": 0.0028893836511732977,
-                "value": 0.9813282158155227,
+                "error": 0.016495188271928134,
+                "truth": 0.001466123718314707,
+                "value": 1.097879356592893
             },
             "kpd": {
-                "error": 0.004148981417636293,
-                "truth": 2.384746135453142e-05,
-                "value": 0.03709975481032601,
+                "error": 0.006716381789624731,
+                "truth": 2.933207755395628e-05,
+                "value": 0.04690002919688285
             },
             "w1efp": {
-                "error": 1.6473831804717163e-05,
-                "truth": 0.00030994028076756645,
-                "value": 0.0017385641072890593,
+                "error": 4.11298820644653e-05,
+                "truth": 0.0003313735733127504,
+                "value": 0.0017142090128907806
             },
             "w1m": {
-                "error": 0.00011721850643342574,
-                "truth": 0.002649576607099923,
-                "value": 0.012814002729400174,
+                "error": 0.0002932475049473696,
+                "truth": 0.0038441372072085915,
+                "value": 0.015681551250290145
             },
             "w1p": {
-                "error": 8.996131417360137e-05,
-                "truth": 0.002485712098178995,
-                "value": 0.09712135346806265,
-            },
+                "error": 0.00027549642468880297,
+                "truth": 0.002968921880828999,
+                "value": 0.0798499070628892
+            }
         },
         "repo_id": "hepzoo/epic-gan-jetnet150-quark",
         "revision": "main",
-        "tag": "jetnet150-quark",
+        "tag": "jetnet150-quark"
     },
     {
         "dataset": "jetnet150-top",
         "description": "EPiC-GAN on JetNet150-like top jets (CPU-trained, see card)",
         "files": {
-            "README.md": "aabd5ad81730dc39e372607a93c7b224ce3ff26ef604c8a3150ccd3ec10a2860",
+            "README.md": "89ec24e91f21f341979858a550d393dfa5cc929e755b1ff5f5f1b92cb152be8e",
             "config.json": "a24265def00db52787d1e2850e6afbe7d88765328ef5ba53b0ed9949624b49f9",
-            "model.safetensors": "a77dd1dbc84eeeb83ec201bb11ae305fca25e78d536c96e9a98c86f2be3e1d0e",
+            "model.safetensors": "13135a22dceef24ae8c1f3275cd28e472a5ddc5acd1b7dd38026fd20ade11ce8"
         },
         "license": "mit",
         "metrics": {
-            "fpd": {"error": 2.593307315541055, "truth": 0.0047357544773690054, "value": 236.8577402324221},
-            "kpd": {"error": 990054.9407373179, "truth": 6.493560381626295e-05, "value": 2688490.7102381475},
+            "fpd": {
+                "error": 3.3875229581765116,
+                "truth": 0.000618782185345744,
+                "value": 277.270107577508
+            },
+            "kpd": {
+                "error": 1841886.1839247257,
+                "truth": -2.397967218792374e-06,
+                "value": 4998380.552958269
+            },
             "w1efp": {
-                "error": 3.63108633037201e-05,
-                "truth": 0.00047054652410793475,
-                "value": 0.002602967988565468,
+                "error": 2.7951000862363875e-05,
+                "truth": 0.00021708551877974158,
+                "value": 0.003096691512141328
             },
             "w1m": {
-                "error": 8.152323271474319e-05,
-                "truth": 0.0016588235595441166,
-                "value": 0.015439878438431545,
+                "error": 8.847915427642645e-05,
+                "truth": 0.0011896979922077487,
+                "value": 0.014385415150731773
             },
             "w1p": {
-                "error": 0.00011291175463416685,
-                "truth": 0.001555725004204656,
-                "value": 0.09782827039572721,
-            },
+                "error": 0.00018436447080306048,
+                "truth": 0.0014385156991766996,
+                "value": 0.080912318118825
+            }
         },
         "repo_id": "hepzoo/epic-gan-jetnet150-top",
         "revision": "main",
-        "tag": "jetnet150-top",
-    },
+        "tag": "jetnet150-top"
+    }
 ]
