@@ -48,6 +48,14 @@ def test_tables_round_trip_through_the_registered_tabular_format(tmp_path, regis
         write_samples(table, tmp_path / "u.h5", format="jetnet-hdf5")
 
 
+def test_tables_from_a_model_merge_by_format(tabular_model, tmp_path, registry):
+    from hepzoo.data import merge_files
+
+    parts = [tabular_model.sample(6, seed=s, steps=3).save(tmp_path / f"{s}.h5") for s in (1, 2)]
+    merged = read_samples(merge_files(parts, tmp_path / "all.h5"))
+    assert len(merged) == 12 and [p["seed"] for p in merged.meta["parts"]] == [1, 2]
+
+
 def test_representation_read_and_write_go_through_the_registered_formats(tmp_path, registry):
     x, mask = random_jets(5, 30, seed=2)
     jets = Samples(x=x, representation=PointCloud(max_particles=30), mask=mask)

@@ -54,6 +54,22 @@ def test_events_depend_on_seed_and_batch_size_and_meta_records_both(model, regis
     assert x.shape == (4, 12, 3) and mask.sum(1).tolist() == [3, 5, 5, 12]
 
 
+def test_file_is_readable_by_jetnet_with_nan_where_jet_features_are_unknown(model, registry, tmp_path):
+    import h5py
+
+    from hepzoo.data import read_samples
+
+    jets = model.sample(20, seed=2)
+    path = jets.save(tmp_path / "gen.h5")
+    with h5py.File(path) as f:
+        jf = f["jet_features"][:]  # what jetnet's getData reads
+    np.testing.assert_array_equal(jf[:, 3], jets.mask.sum(1))
+    assert np.isnan(jf[:, :3]).all()  # the model knows no absolute pt, eta, mass
+    back = read_samples(path)
+    assert back.cond.keys() == jets.cond.keys()
+    np.testing.assert_array_equal(back.cond["n_particles"], jets.cond["n_particles"])
+
+
 def test_fit_on_training_data(model, jets):
     counts = jets.mask.sum(1)
     assert model.config.max_particles == 12
