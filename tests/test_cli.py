@@ -23,6 +23,15 @@ def test_bad_id_grammar(capsys):
     assert "family/tag" in capsys.readouterr().err
 
 
+def test_info_lists_the_declared_conditions(registry, capsys):
+    assert main(["info", "epic-gan/jetnet150-top"]) == 0
+    assert "condition: n_particles (integer): an integer in [1, 150]" in capsys.readouterr().out
+    assert main(["info", "--json", "epic-gan/jetnet150-top"]) == 0
+    conditions = json.loads(capsys.readouterr().out)["conditions"]
+    assert conditions == [{"name": "n_particles", "unit": "", "kind": "integer", "labels": [], "low": 1,
+                           "high": 150, "description": "multiplicity"}]
+
+
 def test_debug_shows_the_exception(registry):
     from hepzoo.errors import ModelNotFoundError
 
@@ -36,7 +45,7 @@ def test_sample_from_local_dir_writes_a_file(tabular_model, tmp_path, capsys):
     assert main(["sample", f"local-dir:{folder}", "-n", "12", "-o", str(out), "--seed", "1",
                  "--steps", "4", "--sampler", "euler", "-q"]) == 0
     with h5py.File(out) as f:
-        assert f["a"].shape == (12,)
+        assert f["table"].shape == (12, 2) and f["table"].attrs["columns"] == "a,b"
     assert "wrote 12 events" in capsys.readouterr().out
 
 

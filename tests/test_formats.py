@@ -24,13 +24,47 @@ def test_jets_round_trip_through_the_registered_jetnet_format(tmp_path, registry
     np.testing.assert_allclose(back.x, x, rtol=1e-6)
 
 
-def test_a_kind_without_a_registered_writer_uses_its_own_layout(tmp_path, registry):
-    table = Samples(x=np.arange(6.0).reshape(3, 2), representation=Tabular(columns=("a", "b")))
+def test_tables_round_trip_through_the_registered_tabular_format(tmp_path, registry):
+    table = Samples(
+        x=np.arange(6.0).reshape(3, 2),
+        representation=Tabular(columns=("a", "b")),
+        cond={"type": np.array([0, 1, 4]), "pt": np.array([500.0, 600.0, 700.0], np.float32)},
+        meta={"seed": 7, "batch_size": 2, "sampler_options": {"s_churn": 1.0}},
+    )
     path = write_samples(table, tmp_path / "t.h5")
     with h5py.File(path, "r") as f:
-        np.testing.assert_array_equal(f["b"][()], [1.0, 3.0, 5.0])
+        assert f["table"].attrs["columns"] == "a,b"
+    back = read_samples(path)  # found by its datasets, like JetNet and CaloChallenge files
+    assert back.representation == table.representation
+    np.testing.assert_array_equal(back.x, table.x)
+    for name, values in table.cond.items():
+        np.testing.assert_array_equal(back.cond[name], values)
+        assert back.cond[name].dtype == values.dtype
+    assert {k: back.meta[k] for k in table.meta} == table.meta
+    np.testing.assert_array_equal(Tabular(columns=("a", "b")).read(path).x, table.x)
+    with pytest.raises(InvalidDataError, match="the representation asks for"):
+        Tabular(columns=("b", "a")).read(path)
     with pytest.raises(ConfigError, match="format 'jetnet-hdf5' holds point_cloud samples, not tabular"):
         write_samples(table, tmp_path / "u.h5", format="jetnet-hdf5")
+
+
+def test_tables_from_a_model_merge_by_format(tabular_model, tmp_path, registry):
+    from hepzoo.data import merge_files
+
+    parts = [tabular_model.sample(6, seed=s, steps=3).save(tmp_path / f"{s}.h5") for s in (1, 2)]
+    merged = read_samples(merge_files(parts, tmp_path / "all.h5"))
+    assert len(merged) == 12 and [p["seed"] for p in merged.meta["parts"]] == [1, 2]
+
+
+def test_representation_read_and_write_go_through_the_registered_formats(tmp_path, registry):
+    x, mask = random_jets(5, 30, seed=2)
+    jets = Samples(x=x, representation=PointCloud(max_particles=30), mask=mask)
+    path = PointCloud(max_particles=30).write(jets, tmp_path / "j.h5")
+    with h5py.File(path, "r") as f:
+        assert "jet_features" in f  # the jetnet-hdf5 writer
+    assert PointCloud(max_particles=4).read(path).x.shape == (5, 4, 3)  # the reader clips, as jetnet's
+    with pytest.raises(InvalidDataError, match="not tabular"):
+        Tabular(columns=("a",)).read(path)
 
 
 def test_an_unknown_file_names_the_known_formats(tmp_path, registry):

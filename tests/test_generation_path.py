@@ -70,7 +70,13 @@ def test_noise_is_drawn_on_the_generator_device():
 def test_condition_parsing():
     pt = Condition("pt", "GeV", low=100, high=3000)
     n = Condition("n_particles", kind="integer", low=1, high=150)
-    assert JET_TYPE.parse("top") == 2 and JET_TYPE.parse("Z") == 4 and JET_TYPE.parse("1") == 1
+    # jetnet's JetNet.jet_types = ["g", "t", "q", "w", "z"]
+    assert JET_TYPE.parse("gluon") == 0 and JET_TYPE.parse("top") == 1 and JET_TYPE.parse("q") == 2
+    assert JET_TYPE.parse("Z") == 4 and JET_TYPE.parse("1") == 1
+    from hepzoo.data.jets.processes import JET_TYPES, get_process
+
+    assert JET_TYPES == {"gluon": 0, "top": 1, "quark": 2, "w": 3, "z": 4}  # one table: JET_TYPE's
+    assert get_process("t").type_index == 1 and get_process("quark").type_index == 2
     assert pt.parse("1000") == 1000.0 and n.parse("30") == 30 and n.parse(30.0) == 30
     for cond, value in ((pt, 50), (pt, "abc"), (n, 2.5), (n, 0), (JET_TYPE, "top-quark"), (JET_TYPE, 3.7),
                         (pt, float("inf")), (JET_TYPE, True)):
@@ -78,7 +84,12 @@ def test_condition_parsing():
             cond.parse(value)
     with pytest.raises(ConfigError, match="labels are required"):
         Condition("type", kind="categorical")
-    assert check_given((JET_TYPE,), {"type": np.array(["top", "w"])})["type"].tolist() == [2, 3]
+    assert check_given((JET_TYPE,), {"type": np.array(["top", "w"])})["type"].tolist() == [1, 3]
+    with pytest.raises(ConfigError, match=r"shape \(2, 2\)"):
+        check_given((JET_TYPE,), {"type": [[2, 3], [1, 1]]})
+    with pytest.raises(ConfigError, match="2 values for 3 events"):
+        check_given((JET_TYPE,), {"type": ["top", "w"]}, 3)
+    assert check_given((JET_TYPE,), {"type": ["w"]}, 3)["type"].tolist() == [3]
     with pytest.raises(ConfigError, match="unconditional"):
         check_given((), {"type": "top"})
 
@@ -94,6 +105,28 @@ def test_latents_are_drawn_per_multiplicity_bucket_in_declared_order():
         assert torch.equal(z["g"][rows], torch.randn((len(rows), 2), generator=ref))
         assert torch.equal(z["p"][rows, :n], torch.randn((len(rows), n, 3), generator=ref))
     assert (z["p"][~mask] == 0).all()
+
+
+def test_per_particle_latents_have_a_particle_axis_on_the_padded_path():
+    from hepzoo.objectives.gan import GeneratorObjective
+    from hepzoo.objectives.latents import Latent, draw_latents
+
+    latents = (Latent("g", (2,)), Latent("l", (3,), per_particle=True))
+    mask = torch.arange(6)[None, :] < torch.tensor([6, 1, 3, 2])[:, None]
+    padded = GeneratorObjective(torch.nn.Identity(), latents=latents, by_multiplicity=False)
+    z = padded.draw_noise((4, 6, 3), mask, torch.Generator().manual_seed(0))
+    assert z["l"].shape == (4, 6, 3) and z["g"].shape == (4, 2)
+    assert (z["l"][~mask] == 0).all() and (z["l"][mask] != 0).all()
+    ref = torch.Generator().manual_seed(0)
+    assert torch.equal(z["g"], torch.randn((4, 2), generator=ref))  # drawn whole, in declared order
+    assert torch.equal(z["l"][mask], torch.randn((4, 6, 3), generator=ref)[mask])
+    bucketed = GeneratorObjective(torch.nn.Identity(), latents=latents, by_multiplicity=True)
+    zb = bucketed.draw_noise((4, 6, 3), mask, torch.Generator().manual_seed(0))
+    assert zb["l"].shape == (4, 6, 3) and (zb["l"][~mask] == 0).all()
+    no_mask = draw_latents(latents, 4, None, torch.Generator().manual_seed(0), max_particles=5)
+    assert no_mask["l"].shape == (4, 5, 3)
+    with pytest.raises(ConfigError, match="per-particle"):
+        draw_latents(latents, 4, None, torch.Generator().manual_seed(0))
 
 
 def test_gan_loss_name_selects_the_losses():

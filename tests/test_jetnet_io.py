@@ -52,28 +52,64 @@ def test_samples_save_uses_jetnet(tmp_path):
     np.testing.assert_array_equal(r.x, s.x)
 
 
-def test_unconditional_writes_relative_jet_features_under_their_own_name(tmp_path):
+def test_unconditional_file_has_jet_features_with_nan_where_unknown(tmp_path):
     s = _samples(cond=False)
     r = read_jetnet(write_jetnet(tmp_path / "u.h5", s))
     assert set(r.cond) == {"n_particles"}
     np.testing.assert_array_equal(r.cond["n_particles"], s.mask.sum(1))
     with h5py.File(tmp_path / "u.h5") as f:
-        assert "jet_features" not in f  # the layout defines its pt and mass in GeV: never relative values there
+        jf = f["jet_features"][:]  # jetnet's getData reads this dataset in every file
+        assert f["jet_features"].attrs["unknown"] == "pt,eta,mass"
         rel = f["relative_jet_features"]
         assert rel.attrs["columns"] == "pt_sum_over_pt_jet,eta_rel,mass_over_pt_jet"
         values = rel[:]
+    assert jf.shape == (20, 4)
+    assert np.isnan(jf[:, :3]).all()  # never relative values under a GeV column
+    np.testing.assert_array_equal(jf[:, 3], s.mask.sum(1))
     assert np.isfinite(values).all() and (values[:, 2] > 0).all()
     rel = relative_jet_features(s.x, s.mask)
     np.testing.assert_allclose(values, np.stack([rel["pt"], rel["eta"], rel["mass"]], 1), rtol=1e-6, atol=1e-7)
 
 
-def test_partial_jet_features_never_fill_gev_columns(tmp_path):
+def test_absolute_jet_features_are_kept(tmp_path):
+    s = _samples()
+    with h5py.File(write_jetnet(tmp_path / "a.h5", s)) as f:
+        jf = f["jet_features"][:]
+        assert f["jet_features"].attrs["unknown"] == ""
+        assert "relative_jet_features" in f
+    np.testing.assert_array_equal(jf, np.stack([s.cond["pt"], s.cond["eta"], s.cond["mass"], s.mask.sum(1)], 1))
+
+
+def test_partial_jet_features_fill_only_their_columns(tmp_path):
     s = _samples(cond=False)
     s.cond["pt"] = np.full(len(s), 900.0)
     r = read_jetnet(write_jetnet(tmp_path / "p.h5", s))
     with h5py.File(tmp_path / "p.h5") as f:
-        assert "jet_features" not in f and f["conditions/pt"].shape == (20,)
+        jf = f["jet_features"][:]
+        assert f["jet_features"].attrs["unknown"] == "eta,mass" and "conditions" not in f
+    np.testing.assert_array_equal(jf[:, 0], 900.0)
+    assert np.isnan(jf[:, 1:3]).all()
+    assert set(r.cond) == {"pt", "n_particles"}
     np.testing.assert_array_equal(r.cond["pt"], 900.0)
+
+
+def test_partly_nan_jet_features_are_refused(tmp_path):
+    pf, jf = _raw()
+    jf[3, 0] = np.nan
+    _write_raw(tmp_path / "bad.h5", pf, jf)
+    with pytest.raises(InvalidDataError, match="NaN"):
+        read_jetnet(tmp_path / "bad.h5")
+
+
+def test_jet_type_follows_jetnet_order_and_old_label_orders_are_remapped(tmp_path):
+    s = _samples()
+    s.cond["type"] = np.array([0, 1, 2, 3, 4] * 4, dtype=np.int64)
+    path = write_jetnet(tmp_path / "t.h5", s)
+    with h5py.File(path, "a") as f:
+        assert f["jet_type"].attrs["labels"] == "gluon,top,quark,w,z"  # jetnet: g=0, t=1, q=2, w=3, z=4
+        f["jet_type"][...] = np.array([0, 2, 1, 3, 4] * 4)  # the same jets, as files with q=1, t=2 hold them
+        f["jet_type"].attrs["labels"] = "gluon,quark,top,w,z"
+    np.testing.assert_array_equal(read_jetnet(path).cond["type"], s.cond["type"])
 
 
 def test_every_condition_round_trips(tmp_path):
@@ -86,7 +122,7 @@ def test_every_condition_round_trips(tmp_path):
     np.testing.assert_array_equal(r.cond["weight"], s.cond["weight"])
     np.testing.assert_array_equal(r.cond["pt"], 1000.0)
     with h5py.File(tmp_path / "all.h5") as f:
-        assert f["jet_type"].attrs["labels"] == "gluon,quark,top,w,z"
+        assert f["jet_type"].attrs["labels"] == "gluon,top,quark,w,z"
         assert f["jet_features"].attrs["columns"] == "pt,eta,mass,n_particles"
 
 

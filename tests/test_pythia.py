@@ -28,7 +28,7 @@ def test_same_seed_same_jets_and_valid_layout():
     pt = np.where(mask, x[..., 2], -1)
     assert (np.diff(pt, axis=1)[mask[:, 1:]] <= 0).all()  # pT ordered
     assert ((a.cond["pt"] >= 800) & (a.cond["pt"] <= 1600)).all() and (np.abs(a.cond["eta"]) < 2.5).all()
-    assert 0 < a.meta["acceptance"] <= 1 and (a.cond["type"] == 2).all()
+    assert 0 < a.meta["acceptance"] <= 1 and (a.cond["type"] == 1).all()  # jetnet: t=1
 
 
 def test_top_mass_window():

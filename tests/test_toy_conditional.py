@@ -35,11 +35,22 @@ class TestToyConformance(ModelConformance):
         return toy
 
 
+def test_conformance_catches_sampler_options_that_never_arrive(toy, monkeypatch):
+    original = type(toy).generate_batch
+
+    def dropping(self, n, cond, sampler, grid, generator, device, options=None):
+        return original(self, n, cond, sampler, grid, generator, device, None)
+
+    monkeypatch.setattr(type(toy), "generate_batch", dropping)
+    with pytest.raises(AssertionError, match="option s_.* did not reach the sampler"):
+        TestToyConformance().test_sampler_options_reach_the_sampler(toy, monkeypatch)
+
+
 def test_a_fixed_type_gives_exactly_that_type(toy):
     out = toy.sample(1000, cond={"type": "top"}, seed=0)
-    assert (out.cond["type"] == 2).sum() == 1000
-    assert toy.sample(10, cond={"type": 2}, seed=0).cond["type"].tolist() == [2] * 10
-    assert toy.sample(10, cond={"type": "t"}, seed=0).cond["type"].tolist() == [2] * 10
+    assert (out.cond["type"] == 1).sum() == 1000  # jetnet's order: g=0, t=1, q=2, w=3, z=4
+    assert toy.sample(10, cond={"type": 1}, seed=0).cond["type"].tolist() == [1] * 10
+    assert toy.sample(10, cond={"type": "t"}, seed=0).cond["type"].tolist() == [1] * 10
 
 
 def test_unconditional_types_keep_their_training_frequencies(toy):
@@ -66,14 +77,36 @@ def test_fixed_type_and_pt_draw_only_that_type(toy):
 def test_per_event_conditions(toy):
     types = np.array(["gluon", "top", "z", "top"])
     out = toy.sample(4, cond={"type": types, "pt": np.array([500.0, 600, 700, 800])}, seed=0)
-    assert out.cond["type"].tolist() == [0, 2, 4, 2]
+    assert out.cond["type"].tolist() == [0, 1, 4, 1]
     with pytest.raises(ConfigError, match="2 values for 4 events"):
         toy.sample(4, cond={"pt": np.array([500.0, 600])}, seed=0)
 
 
+@pytest.mark.parametrize("with_prior", [True, False])
+def test_bad_condition_shapes_are_refused_on_every_path(toy, with_prior):
+    if not with_prior:
+        del toy.prior  # conditions must then all be given
+    good = {"type": "top", "pt": np.array([500.0, 600, 700, 800])}
+    assert toy.sample(4, cond=good, seed=0).cond["pt"].tolist() == [500.0, 600, 700, 800]
+    with pytest.raises(ConfigError, match="'pt' has 3 values for 4 events"):
+        toy.sample(4, cond={**good, "pt": np.array([500.0, 600, 700])}, seed=0)
+    with pytest.raises(ConfigError, match=r"pt has shape \(2, 2\)"):
+        toy.sample(4, cond={**good, "pt": np.array([[500.0, 600], [700, 800]])}, seed=0)
+    with pytest.raises(ConfigError, match=r"type has shape \(2, 2\)"):
+        toy.sample(4, cond={**good, "type": [[2, 3], [1, 1]]}, seed=0)
+
+
+def test_meta_records_what_reproduces_the_events(toy):
+    first = toy.sample(30, batch_size=7)  # no seed given: one is drawn and recorded
+    assert isinstance(first.meta["seed"], int) and first.meta["batch_size"] == 7 and first.meta["device"] == "cpu"
+    again = toy.sample(30, seed=first.meta["seed"], batch_size=first.meta["batch_size"], device=first.meta["device"])
+    np.testing.assert_array_equal(again.x, first.x)
+    assert toy.sample(30).meta["seed"] != first.meta["seed"]
+
+
 @pytest.mark.parametrize(
     "value, match",
-    [("top-quark", "gluon, quark, top, w, z"), (3.7, "gluon"), (5, "index 0..4"), (float("nan"), "type")],
+    [("top-quark", "gluon, top, quark, w, z"), (3.7, "gluon"), (5, "index 0..4"), (float("nan"), "type")],
 )
 def test_bad_type_names_the_labels(toy, value, match):
     with pytest.raises(ConfigError, match=match):
@@ -99,6 +132,17 @@ def test_cli_cond_parses_by_declared_kind(toy, tmp_path, capsys):
     argv = ["sample", f"local-dir:{folder}", "-n", "50", "-o", str(out), "--cond", "type=top", "--cond", "pt=1000"]
     assert main(argv) == 0
     back = toy.representation.read(out)
-    assert (back.cond["type"] == 2).all() and (back.cond["pt"] == 1000.0).all()
+    assert (back.cond["type"] == 1).all() and (back.cond["pt"] == 1000.0).all()
     assert main([*argv[:-4], "--cond", "type=3.7"]) == 2
     assert "type=" in capsys.readouterr().err
+
+
+def test_card_lists_the_conditions(toy, tabular_model, tmp_path):
+    from hepzoo.hub.card import condition_dict, parse_front_matter
+
+    text = (toy.save_pretrained(tmp_path / "toy") / "README.md").read_text()
+    assert "| type | categorical | - | one of gluon, top, quark, w, z (or index 0..4) |" in text
+    assert "| pt | continuous | GeV | a number in [100, 3000] GeV |" in text
+    assert parse_front_matter(text)["hepzoo_conditions"] == [condition_dict(c) for c in toy.conditions]
+    plain = (tabular_model.save_pretrained(tmp_path / "plain") / "README.md").read_text()
+    assert "## Conditions" not in plain and "hepzoo_conditions" not in parse_front_matter(plain)

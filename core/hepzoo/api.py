@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from hepzoo.errors import ConfigError
-from hepzoo.hub.resolve import fetch_hf_repo, fetch_pretrained, parse_model_id
+from hepzoo.errors import ConfigError, HepzooError
+from hepzoo.hub.resolve import fetch_hf_repo, fetch_pretrained, fetch_pretrained_file, parse_model_id
 from hepzoo.plugins.manager import get_registry
 
 if TYPE_CHECKING:
     from hepzoo.model import Model
+    from hepzoo.registry import PretrainedEntry
 
 __all__ = ["load", "list_models", "info", "locate"]
 
@@ -56,7 +57,12 @@ def list_models(pattern: str | None = None) -> list[str]:
 
 
 def info(name: str) -> dict[str, Any]:
-    """What the registry records of a model id: repo, revision, files, licence, papers, metrics."""
+    """What the registry records of a model id (repo, revision, files, licence, papers, metrics) and its conditions.
+
+    ``conditions`` lists the declared ones (name, unit, kind, labels, low, high, description),
+    read from the model's config.json (imports torch, downloads no weights); None with
+    ``conditions_error`` saying why when that file cannot be had.
+    """
     ref = parse_model_id(name)
     if ref.kind != "registered":
         raise ConfigError("'info' describes registered ids (family/tag); for others, read their README.md")
@@ -71,4 +77,18 @@ def info(name: str) -> dict[str, Any]:
     out["samplers"] = [
         name for name in registry.names("sampler") if law in {x.value for x in registry.sampler_spec(name).laws}
     ]
+    out["conditions"], out["conditions_error"] = None, None
+    try:
+        out["conditions"] = declared_conditions(entry)
+    except HepzooError as err:  # e.g. offline and not cached: the registry entry still shows
+        out["conditions_error"] = str(err)
     return out
+
+
+def declared_conditions(entry: PretrainedEntry) -> list[dict[str, Any]]:
+    """The model's declared conditions, from a model built from its config.json (no weights loaded)."""
+    from hepzoo.hub.card import condition_dict
+    from hepzoo.hub.local import CONFIG_NAME, build_model
+
+    model = build_model(fetch_pretrained_file(entry, CONFIG_NAME), expected_family=entry.family)
+    return [condition_dict(c) for c in model.conditions]

@@ -50,6 +50,14 @@ FORMATS = (
         "hepzoo.data.calochallenge_io:write_calochallenge",
         "CaloChallenge HDF5: incident_energies [N, 1], showers [N, voxels] in MeV",
     ),
+    FormatSpec(
+        "tabular-hdf5",
+        "tabular",
+        ("table",),
+        "hepzoo.data.tabular_io:read_tabular",
+        "hepzoo.data.tabular_io:write_tabular",
+        "tabular HDF5: table [N, columns] (columns attribute), conditions and metadata groups",
+    ),
 )
 
 _CLI = "hepzoo.cli.main"

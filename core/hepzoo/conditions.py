@@ -11,7 +11,7 @@ import numpy as np
 
 from hepzoo.errors import ConfigError
 
-__all__ = ["Condition", "KINDS", "JET_TYPE", "check_given"]
+__all__ = ["Condition", "KINDS", "JET_TYPE", "check_given", "check_length"]
 
 KINDS = ("continuous", "integer", "categorical")
 
@@ -89,11 +89,16 @@ class Condition:
         return value
 
     def parse_array(self, values: Any) -> np.ndarray:
-        """Per-event values (labels or numbers) -> a checked float64 array."""
+        """Per-event values (labels or numbers, 1-D) -> a checked float64 array."""
         arr = np.asarray(values)
+        if arr.ndim > 1:
+            raise ConfigError(
+                f"condition {self.name} has shape {arr.shape}; give one value or a 1-D array of one per event"
+            )
+        arr = arr.reshape(-1)
         if arr.dtype.kind in "USO":
-            return np.array([self.parse(v) for v in arr.reshape(-1)], dtype=np.float64)
-        arr = arr.astype(np.float64).reshape(-1)
+            return np.array([self.parse(v) for v in arr], dtype=np.float64)
+        arr = arr.astype(np.float64)
         bad = ~np.isfinite(arr)
         if self.discrete:
             bad |= np.isfinite(arr) & (arr != np.round(arr))
@@ -119,12 +124,26 @@ class Condition:
         raise self._fail(text)
 
 
-# JetNet's jet classes in its own index order (jetnet's loader: g=0, q=1, t=2, w=3, z=4).
-JET_TYPE = Condition("type", kind="categorical", labels=("gluon", "quark", "top", "w", "z"), description="jet class")
+# JetNet's jet classes in its own index order: jetnet's loader has ``JetNet.jet_types =
+# ["g", "t", "q", "w", "z"]`` (jet-net/JetNet, jetnet/datasets/jetnet.py; Kansal et al.,
+# arXiv:2106.11535), so g=0, t=1, q=2, w=3, z=4. The one table of jet-type indices in hepzoo.
+JET_TYPE = Condition("type", kind="categorical", labels=("gluon", "top", "quark", "w", "z"), description="jet class")
 
 
-def check_given(conditions: tuple[Condition, ...], given: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Validate the user's fixed conditions against the declared ones -> ``{name: number or [n] array}``."""
+def check_length(name: str, count: int, n: int) -> None:
+    """Raise unless a condition given as ``count`` values fits ``n`` events (one value, or one per event)."""
+    if count not in (1, n):
+        raise ConfigError(f"condition {name!r} has {count} values for {n} events; give one value or {n}")
+
+
+def check_given(
+    conditions: tuple[Condition, ...], given: Mapping[str, Any] | None, n: int | None = None
+) -> dict[str, Any]:
+    """Validate the user's fixed conditions against the declared ones -> ``{name: number or [n] array}``.
+
+    The one check of given conditions, on every path (prior or not): declared names, valid values,
+    at most one dimension and, with ``n`` events, one value or ``n``.
+    """
     given = dict(given or {})
     declared = {c.name: c for c in conditions}
     unknown = sorted(set(given) - set(declared))
@@ -140,4 +159,6 @@ def check_given(conditions: tuple[Condition, ...], given: Mapping[str, Any] | No
             out[name] = cond.parse(value.item() if isinstance(value, np.ndarray) else value)
         else:
             out[name] = cond.parse_array(value)
+            if n is not None:
+                check_length(name, len(out[name]), n)
     return out

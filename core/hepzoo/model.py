@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+import secrets
 import time
 from pathlib import Path
 from typing import Any, ClassVar
@@ -116,7 +117,7 @@ class Model(nn.Module, abc.ABC):
 
     def draw_conditions(self, n: int, generator: torch.Generator, given=None) -> dict[str, torch.Tensor]:
         """Per-event conditions: the given ones (checked against ``conditions``), the rest from the prior."""
-        fixed = check_given(self.conditions, given)
+        fixed = check_given(self.conditions, given, n)
         if not self.conditions:
             return {}
         prior = getattr(self, "prior", None)
@@ -144,9 +145,11 @@ class Model(nn.Module, abc.ABC):
 
         ``cond`` fixes declared conditions (a categorical one by label, e.g. ``{"type": "top"}``,
         or index; a number or one value per event otherwise). ``sampler_options`` go to the
-        sampler (e.g. ``s_churn=40`` for heun, ``eta=0.5`` for ddim). The same ``seed`` gives the
-        same events on a device; noise is drawn on the sampling device, so CPU and CUDA give
-        different (each reproducible) events.
+        sampler (e.g. ``s_churn=40`` for heun, ``eta=0.5`` for ddim). The events are a function of
+        (``seed``, ``batch_size``, device): noise is drawn batch by batch on the sampling device, so
+        another batch size or CPU vs CUDA gives different (each reproducible) events; the drawn
+        conditions depend on the seed only. ``meta`` records all three; without a ``seed`` one is
+        drawn from the OS and recorded, so every file can be remade.
         """
         from hepzoo.plugins.manager import get_registry
 
@@ -160,6 +163,8 @@ class Model(nn.Module, abc.ABC):
             steps = self.default_steps if sampler_name == self.default_sampler else spec.default_steps
         steps = _positive_int("steps", steps)
         dev = resolve_device(device)
+        if seed is None:
+            seed = secrets.randbits(63)  # fresh from the OS, recorded below
         prior_generator = make_generator(seed)
         noise_generator = prior_generator if dev.type == "cpu" else make_generator(seed, dev)
         conds = self.draw_conditions(n, prior_generator, cond)
@@ -188,7 +193,8 @@ class Model(nn.Module, abc.ABC):
                 "sampler": sampler_name,
                 "steps": steps,
                 **({"sampler_options": options} if options else {}),
-                "seed": seed,
+                "seed": int(seed),
+                "batch_size": batch_size,
                 "device": str(dev),
                 "seconds": elapsed,
             },

@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from hepzoo._random import rand, randint, randn
+from hepzoo.conditions import check_length
 from hepzoo.errors import ConfigError
 
 __all__ = ["ConditionPrior", "EmpiricalPrior", "DISCRETE_DRAWS"]
@@ -107,8 +108,7 @@ class EmpiricalPrior(ConditionPrior):
         out = {}
         for col, value in given.items():
             t = torch.as_tensor(value, dtype=torch.float32).reshape(-1)
-            if len(t) not in (1, n):
-                raise ConfigError(f"condition {col!r} has {len(t)} values for {n} events; give one or {n}")
+            check_length(col, len(t), n)
             out[col] = t.expand(n).clone()
         return out
 

@@ -71,6 +71,7 @@ def cmd_list(args) -> int:
 
 def cmd_info(args) -> int:
     from hepzoo.api import info
+    from hepzoo.conditions import Condition
 
     data = info(args.model)
     if args.json:
@@ -84,6 +85,13 @@ def cmd_info(args) -> int:
         print(f"{'file':>18}: {fname}  sha256={sha[:16]}...")
     for name, value in data["metrics"].items():
         print(f"{'metric':>18}: {name} = {value}")
+    if data.get("conditions") is None:
+        print(f"{'conditions':>18}: unknown ({data.get('conditions_error')})")
+    elif not data["conditions"]:
+        print(f"{'conditions':>18}: none (unconditional)")
+    for c in data.get("conditions") or ():
+        print(f"{'condition':>18}: {c['name']} ({c['kind']}): {Condition(**c).describe()}"
+              + (f"  -- {c['description']}" if c.get("description") else ""))
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Datasets by registered name, and the community file formats (JetNet, CaloChallenge HDF5)."""
+"""Datasets by registered name, and the file formats (JetNet, CaloChallenge, tabular HDF5)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ _EXPORTS = {
     "read_calochallenge": "hepzoo.data.calochallenge_io",
     "write_calochallenge": "hepzoo.data.calochallenge_io",
     "create_calochallenge": "hepzoo.data.calochallenge_io",
+    "read_tabular": "hepzoo.data.tabular_io",
+    "write_tabular": "hepzoo.data.tabular_io",
     "atomic_h5": "hepzoo.data.h5",
     "merge_files": "hepzoo.data.merge",
     "read_samples": "hepzoo.data.formats",

@@ -1,23 +1,30 @@
-"""Read and write event files in whichever registered format fits (JetNet, CaloChallenge, plugins')."""
+"""Read and write event files in whichever registered format fits (JetNet, CaloChallenge, tabular, plugins')."""
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hepzoo.errors import ConfigError, InvalidDataError
 
 if TYPE_CHECKING:
+    from hepzoo.representations.base import Representation
     from hepzoo.samples import Samples
 
 __all__ = ["read_samples", "write_samples"]
 
 
-def read_samples(path: str | Path) -> Samples:
-    """Read a file whose HDF5 datasets identify a registered format."""
+def read_samples(path: str | Path, representation: Representation | None = None) -> Samples:
+    """Read a file whose HDF5 datasets identify a registered format.
+
+    ``representation`` reads it as that representation (e.g. a JetNet150 file as 30 particles),
+    for readers that take it; other readers' samples must then have exactly it.
+    """
     import h5py
 
     from hepzoo.plugins.manager import get_registry
+    from hepzoo.registry import import_target
 
     path = Path(path)
     registry = get_registry()
@@ -32,7 +39,17 @@ def read_samples(path: str | Path) -> Samples:
     spec = registry.format_for_keys(keys)
     if spec is None:
         raise InvalidDataError(f"{path} is in no known format ({known}); it holds {sorted(keys)}")
-    return spec.read(path)
+    if representation is None:
+        return spec.read(path)
+    if spec.representation != representation.kind:
+        raise InvalidDataError(f"{path} is a {spec.name} file of {spec.representation} events, not {representation.kind}")
+    reader = import_target(spec.reader)
+    if "representation" in inspect.signature(reader).parameters:
+        return reader(path, representation=representation)
+    samples = reader(path)
+    if samples.representation != representation:
+        raise InvalidDataError(f"{path} holds {samples.representation}, not {representation}")
+    return samples
 
 
 def write_samples(samples: Samples, path: str | Path, format: str | None = None) -> Path:
@@ -48,7 +65,7 @@ def write_samples(samples: Samples, path: str | Path, format: str | None = None)
     else:
         writable = [s for s in registry.formats(kind) if s.writer]
         if not writable:
-            return samples.representation.write(samples, Path(path))  # the representation's own file layout
+            raise ConfigError(f"no registered file format writes {kind} samples; register one (FormatSpec)")
         if len(writable) > 1:
             names = ", ".join(s.name for s in writable)
             raise ConfigError(f"{kind} samples can be written as {names}; pass format=")

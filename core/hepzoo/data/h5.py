@@ -1,15 +1,20 @@
-"""Atomic HDF5 writing: a file appears whole under its name, or not at all."""
+"""Atomic HDF5 writing (a file appears whole under its name, or not at all) and metadata attributes."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 from pathlib import Path
+from typing import Any
 
 import h5py
+import numpy as np
 
 from hepzoo.atomic import atomic_path
 
-__all__ = ["atomic_h5"]
+__all__ = ["atomic_h5", "write_metadata", "read_metadata"]
+
+_JSON_KEYS = "_json_keys"
 
 
 @contextlib.contextmanager
@@ -17,3 +22,36 @@ def atomic_h5(path: str | Path):
     """An ``h5py.File`` open on a temporary name beside ``path``, renamed to ``path`` only if the block succeeds."""
     with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
         yield f
+
+
+def write_metadata(group: h5py.Group, meta: dict[str, Any]) -> None:
+    """``meta`` as the group's attributes: plain values as they are, the rest as JSON (keys listed)."""
+    from hepzoo.errors import InvalidDataError
+
+    json_keys = []
+    for key, value in meta.items():
+        if isinstance(value, (str, bool, int, float, np.integer, np.floating)):
+            group.attrs[key] = value
+        else:
+            try:
+                group.attrs[key] = json.dumps(value, default=str)
+            except (TypeError, ValueError) as err:
+                msg = f"metadata {key!r} is not JSON-serialisable ({err}); pass plain values"
+                raise InvalidDataError(msg) from err
+            json_keys.append(key)
+    group.attrs[_JSON_KEYS] = json.dumps(json_keys)
+
+
+def read_metadata(group: h5py.Group) -> dict[str, Any]:
+    """The metadata ``write_metadata`` wrote, with its types."""
+    json_keys = set(json.loads(group.attrs.get(_JSON_KEYS, "[]")))
+    meta: dict[str, Any] = {}
+    for key, value in group.attrs.items():
+        if key == _JSON_KEYS:
+            continue
+        if isinstance(value, bytes):
+            value = value.decode()
+        if isinstance(value, np.generic):
+            value = value.item()
+        meta[key] = json.loads(value) if key in json_keys else value
+    return meta

@@ -3,19 +3,20 @@
 Layout: ``particle_features`` [N, P, 4] = (eta_rel, phi_rel, pt_rel, mask) and ``jet_features``
 [N, 4] = (pt [GeV], eta, mass [GeV], n_particles), float32, gzip-compressed, plus an optional
 ``metadata`` group whose attributes record versions, settings and seeds (real JetNet files have
-none). hepzoo adds ``jet_type`` [N] (jetnet's class index g=0, q=1, t=2, w=3, z=4; its ``labels``
-attribute names them) and a ``conditions`` group for any other per-event condition.
+none). hepzoo adds ``jet_type`` [N] (jetnet's class index g=0, t=1, q=2, w=3, z=4, ``JET_TYPE``;
+its ``labels`` attribute names them) and a ``conditions`` group for any other per-event condition.
 
-``jet_features`` is written only when the samples carry absolute pt, eta and mass (GeV): a column
-the layout defines in GeV never holds relative values. Without them (an unconditional generator)
-the file holds ``relative_jet_features`` [N, 3] instead -- the summed massless constituents'
+``jet_features`` is always written, so jetnet's loader (which reads it unconditionally) reads every
+file: ``n_particles`` is the mask's count, and pt, eta or mass the samples do not carry (an
+unconditional generator) are NaN, named in the dataset's ``unknown`` attribute -- a column the
+layout defines in GeV never holds relative values. The reader treats such NaN columns as absent.
+``relative_jet_features`` [N, 3] is written alongside: the summed massless constituents'
 pT_sum / pT_jet (about 1), eta in relative coordinates (about 0) and m / pT_jet, named in its
-``columns`` attribute -- and ``n_particles`` is the mask's count.
+``columns`` attribute.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ import numpy as np
 
 from hepzoo.conditions import JET_TYPE
 from hepzoo.data.condition_columns import read_condition_columns, write_condition_columns
-from hepzoo.data.h5 import atomic_h5
+from hepzoo.data.h5 import atomic_h5, read_metadata, write_metadata
 from hepzoo.errors import InvalidDataError
 from hepzoo.masking import apply_mask
 from hepzoo.representations.point_cloud import PointCloud
@@ -36,13 +37,14 @@ __all__ = [
     "JETNET_FEATURES",
     "JET_FEATURES",
     "RELATIVE_JET_FEATURES",
+    "ABSOLUTE_JET_FEATURES",
     "relative_jet_features",
 ]
 
 JETNET_FEATURES = ("eta_rel", "phi_rel", "pt_rel")
 JET_FEATURES = ("pt", "eta", "mass", "n_particles")
+ABSOLUTE_JET_FEATURES = JET_FEATURES[:3]
 RELATIVE_JET_FEATURES = ("pt_sum_over_pt_jet", "eta_rel", "mass_over_pt_jet")
-_JSON_KEYS = "_json_keys"
 
 
 def relative_jet_features(x: np.ndarray, mask: np.ndarray) -> dict[str, np.ndarray]:
@@ -57,40 +59,11 @@ def relative_jet_features(x: np.ndarray, mask: np.ndarray) -> dict[str, np.ndarr
     return {"pt": pt, "eta": eta, "mass": mass}
 
 
-def _metadata_to_attrs(group: h5py.Group, meta: dict[str, Any]) -> None:
-    json_keys = []
-    for key, value in meta.items():
-        if isinstance(value, (str, bool, int, float, np.integer, np.floating)):
-            group.attrs[key] = value
-        else:
-            try:
-                group.attrs[key] = json.dumps(value, default=str)
-            except (TypeError, ValueError) as err:
-                msg = f"metadata {key!r} is not JSON-serialisable ({err}); pass plain values"
-                raise InvalidDataError(msg) from err
-            json_keys.append(key)
-    group.attrs[_JSON_KEYS] = json.dumps(json_keys)
-
-
-def _attrs_to_metadata(group: h5py.Group) -> dict[str, Any]:
-    json_keys = set(json.loads(group.attrs.get(_JSON_KEYS, "[]")))
-    meta: dict[str, Any] = {}
-    for key, value in group.attrs.items():
-        if key == _JSON_KEYS:
-            continue
-        if isinstance(value, bytes):
-            value = value.decode()
-        if isinstance(value, np.generic):
-            value = value.item()
-        meta[key] = json.loads(value) if key in json_keys else value
-    return meta
-
-
 def write_jetnet(path: str | Path, samples: Samples, metadata: dict[str, Any] | None = None) -> Path:
     """Write point-cloud samples as a JetNet HDF5 file (atomically); return the path.
 
-    ``jet_features`` holds ``samples.cond``'s absolute "pt", "eta", "mass" (GeV) and the mask's
-    count; without all three, ``relative_jet_features`` is written instead (module docstring).
+    ``jet_features`` holds ``samples.cond``'s absolute "pt", "eta", "mass" (GeV; NaN for those it
+    lacks) and the mask's count; ``relative_jet_features`` is written too (module docstring).
     ``cond["type"]`` goes to ``jet_type``, every other condition to ``conditions/<name>``.
     ``samples.meta`` and ``metadata`` go to the ``metadata`` group.
     """
@@ -109,34 +82,55 @@ def write_jetnet(path: str | Path, samples: Samples, metadata: dict[str, Any] | 
     meta = {**samples.meta, **(metadata or {})}
     meta.pop("jet_features_units", None)
     meta.pop("jet_features_note", None)
-    absolute = all(k in samples.cond for k in ("pt", "eta", "mass"))
-    if absolute:
-        jet = np.stack([np.asarray(samples.cond[k], dtype=np.float64) for k in ("pt", "eta", "mass")], axis=1)
-        jet = np.concatenate([jet, n_particles[:, None]], axis=1).astype(np.float32)
-        name, columns = "jet_features", JET_FEATURES
-    else:
-        rel = relative_jet_features(x, mask)
-        jet = np.stack([rel["pt"], rel["eta"], rel["mass"]], axis=1).astype(np.float32)
-        name, columns = "relative_jet_features", RELATIVE_JET_FEATURES
-    if not np.isfinite(jet).all():
+    known = [k for k in ABSOLUTE_JET_FEATURES if k in samples.cond]
+    unknown = [k for k in ABSOLUTE_JET_FEATURES if k not in samples.cond]
+    jet = np.full((len(x), 4), np.nan, dtype=np.float64)
+    for i, key in enumerate(ABSOLUTE_JET_FEATURES):
+        if key in samples.cond:
+            jet[:, i] = np.asarray(samples.cond[key], dtype=np.float64).reshape(len(x))
+    jet[:, 3] = n_particles
+    if not np.isfinite(jet[:, [i for i, k in enumerate(JET_FEATURES) if k not in unknown]]).all():
         raise InvalidDataError("jet features contain NaN or inf; drop those events or fix samples.cond")
+    rel = relative_jet_features(x, mask)
+    relative = np.stack([rel["pt"], rel["eta"], rel["mass"]], axis=1).astype(np.float32)
     particle_features = np.concatenate([x, mask[..., None].astype(np.float32)], axis=-1)
     path = Path(path)
     with atomic_h5(path) as f:
         f.create_dataset("particle_features", data=particle_features, compression="gzip", chunks=True)
-        ds = f.create_dataset(name, data=jet, compression="gzip", chunks=True)
-        ds.attrs["columns"] = ",".join(columns)
+        ds = f.create_dataset("jet_features", data=jet.astype(np.float32), compression="gzip", chunks=True)
+        ds.attrs["columns"] = ",".join(JET_FEATURES)
+        ds.attrs["unknown"] = ",".join(unknown)
+        ds = f.create_dataset("relative_jet_features", data=relative, compression="gzip", chunks=True)
+        ds.attrs["columns"] = ",".join(RELATIVE_JET_FEATURES)
         if "type" in samples.cond:
             types = f.create_dataset("jet_type", data=np.asarray(samples.cond["type"], dtype=np.int64))
             types.attrs["labels"] = ",".join(JET_TYPE.labels)
-        skip = {"n_particles", "type", *(("pt", "eta", "mass") if absolute else ())}
+        skip = {"n_particles", "type", *known}
         write_condition_columns(f, samples.cond, skip=skip)
-        _metadata_to_attrs(f.create_group("metadata"), meta)
+        write_metadata(f.create_group("metadata"), meta)
     return path
 
 
 def _fail(path: Path, problem: str, fix: str) -> InvalidDataError:
     return InvalidDataError(f"{path}: {problem}; {fix}")
+
+
+def _read_jet_type(path: Path, dataset: h5py.Dataset) -> np.ndarray:
+    """``jet_type`` as ``JET_TYPE`` indices; a file whose ``labels`` attribute orders them otherwise is remapped."""
+    index = np.asarray(dataset[:], dtype=np.int64)
+    labels = dataset.attrs.get("labels")
+    if labels is None:
+        return index
+    if isinstance(labels, bytes):
+        labels = labels.decode()
+    labels = tuple(str(labels).split(","))
+    if labels == JET_TYPE.labels:
+        return index
+    unknown = sorted(set(labels) - set(JET_TYPE.labels))
+    if unknown or index.size and not (0 <= index.min() and index.max() < len(labels)):
+        raise _fail(path, f"jet_type labels {labels} do not fit {JET_TYPE.labels}", "rewrite jet_type")
+    table = np.array([JET_TYPE.labels.index(label) for label in labels], dtype=np.int64)
+    return table[index]
 
 
 def read_jetnet(path: str | Path, representation: PointCloud | None = None) -> Samples:
@@ -173,17 +167,22 @@ def read_jetnet(path: str | Path, representation: PointCloud | None = None) -> S
         n_file = pf.shape[1]
         p_max = n_file if representation is None else min(representation.max_particles, n_file)
         particles = np.asarray(pf[:, :p_max], dtype=np.float32)
-        jet_type = np.asarray(f["jet_type"][:], dtype=np.int64) if "jet_type" in f else None
+        jet_type = _read_jet_type(path, f["jet_type"]) if "jet_type" in f else None
         extra = read_condition_columns(f)
-        meta = _attrs_to_metadata(f["metadata"]) if "metadata" in f else {}
+        meta = read_metadata(f["metadata"]) if "metadata" in f else {}
     rep = representation if representation is not None else PointCloud(max_particles=n_file)
     if tuple(rep.features) != JETNET_FEATURES:
         raise InvalidDataError(
             f"JetNet files hold {JETNET_FEATURES}; the representation asks for {rep.features}"
         )
+    absent: list[int] = []  # jet_features columns that are NaN throughout: not known (module docstring)
+    if jet_features is not None:
+        absent = [i for i in range(3) if np.isnan(jet_features[:, i]).all() and len(jet_features)]
     for name, arr in (("particle_features", particles), ("jet_features", jet_features)):
         if arr is None:
             continue
+        if name == "jet_features":
+            arr = np.delete(arr, absent, axis=1)
         bad = ~np.isfinite(arr)
         if bad.any():
             first = tuple(int(i) for i in np.argwhere(bad)[0])
@@ -218,12 +217,10 @@ def read_jetnet(path: str | Path, representation: PointCloud | None = None) -> S
         )
     cond: dict[str, np.ndarray] = {"n_particles": n_particles}
     # files written before relative features had their own dataset said so in their metadata
-    if np.isfinite(jet_features[:, 0]).all() and meta.get("jet_features_units", "GeV") != "relative":
-        cond.update(
-            pt=jet_features[:, 0].astype(np.float32),
-            eta=jet_features[:, 1].astype(np.float32),
-            mass=jet_features[:, 2].astype(np.float32),
-        )
+    if meta.get("jet_features_units", "GeV") != "relative":
+        for i, key in enumerate(ABSOLUTE_JET_FEATURES):
+            if np.isfinite(jet_features[:, i]).all():
+                cond[key] = jet_features[:, i].astype(np.float32)
     if jet_type is not None:
         cond["type"] = jet_type
     elif "jet_type_index" in meta:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-__all__ = ["ModelCard", "parse_front_matter"]
+if TYPE_CHECKING:
+    from hepzoo.conditions import Condition
+
+__all__ = ["ModelCard", "parse_front_matter", "condition_dict"]
 
 
 @attrs.define
@@ -23,7 +27,8 @@ class ModelCard:
     metrics: dict[str, Any] = attrs.field(factory=dict)
     body: str = ""
 
-    def render(self, family: str, tag: str | None) -> str:
+    def render(self, family: str, tag: str | None, conditions: Sequence[Condition] = ()) -> str:
+        """The README.md; ``conditions`` (the model's declared ones) get a table and the front matter."""
         tags = ["hepzoo", "high-energy-physics", "fast-simulation", family, *self.tags]
         tags += [f"arxiv:{p}" for p in self.papers]
         lines = ["---", "library_name: hepzoo", f"license: {self.license}", "tags:"]
@@ -33,6 +38,8 @@ class ModelCard:
         if self.metrics:
             lines += ["metrics:"] + [f"- {json.dumps(m)}" for m in self.metrics]
             lines += [f"hepzoo_metrics: {json.dumps(self.metrics, sort_keys=True)}"]
+        if conditions:
+            lines += [f"hepzoo_conditions: {json.dumps([condition_dict(c) for c in conditions])}"]
         lines += ["---", ""]
         model_id = f"{family}/{tag}" if tag else family
         lines += [f"# {self.title or model_id}", ""]
@@ -46,9 +53,35 @@ class ModelCard:
             "```",
             "",
         ]
+        lines += _conditions_section(conditions)
         if self.body:
             lines += [self.body.strip(), ""]
         return "\n".join(lines)
+
+
+def condition_dict(condition: Condition) -> dict[str, Any]:
+    """A declared condition as plain JSON values (name, unit, kind, labels, low, high, description)."""
+    out = attrs.asdict(condition)
+    out["labels"] = list(out["labels"])
+    return out
+
+
+def _conditions_section(conditions: Sequence[Condition]) -> list[str]:
+    """A markdown table of the conditions ``sample(cond=...)`` accepts (none: unconditional)."""
+    if not conditions:
+        return []
+    lines = [
+        "## Conditions",
+        "",
+        "Fix them with `model.sample(n, cond={...})` or `hepzoo sample ID --cond name=value`; "
+        "the ones not given come from the model's prior.",
+        "",
+        "| name | kind | unit | valid values | description |",
+        "|---|---|---|---|---|",
+    ]
+    for c in conditions:
+        lines.append(f"| {c.name} | {c.kind} | {c.unit or '-'} | {c.describe()} | {c.description or '-'} |")
+    return [*lines, ""]
 
 
 def parse_front_matter(text: str) -> dict[str, Any]:

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from hepzoo.hub.card import ModelCard
     from hepzoo.model import Model
 
-__all__ = ["CONFIG_NAME", "WEIGHTS_NAME", "CARD_NAME", "save_pretrained", "load_pretrained", "is_model_folder"]
+__all__ = ["CONFIG_NAME", "WEIGHTS_NAME", "CARD_NAME", "save_pretrained", "load_pretrained", "build_model", "is_model_folder"]
 
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
@@ -57,7 +57,7 @@ def save_pretrained(model: Model, directory: str | Path, card: ModelCard | None 
         save_file(state, str(tmp / WEIGHTS_NAME), metadata={"format": "pt"})
         (tmp / WEIGHTS_NAME).chmod((tmp / CONFIG_NAME).stat().st_mode & 0o777)  # safetensors writes 0600
         card = card or ModelCard()
-        (tmp / CARD_NAME).write_text(card.render(model.family, model.tag))
+        (tmp / CARD_NAME).write_text(card.render(model.family, model.tag, conditions=model.conditions))
     return directory
 
 
@@ -68,20 +68,11 @@ def load_pretrained(
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
-    from hepzoo.plugins.manager import get_registry
-
     directory = Path(directory)
     if not directory.is_dir():
         raise ConfigError(f"{directory} is not a model folder (expected {CONFIG_NAME} and {WEIGHTS_NAME})")
-    data = read_json(directory / CONFIG_NAME)
-    family = data.get("family")
-    if expected_family and family != expected_family:
-        raise ConfigError(f"{directory} holds a {family!r} model, expected {expected_family!r}")
-    entry = get_registry().get("family", family)
-    cls = entry.load()
-    config = structure(data.get("config", {}), cls.config_cls, what=f"{directory / CONFIG_NAME}")
-    model = cls.from_config(config)
-    model.tag = tag or data.get("tag")
+    model = build_model(directory / CONFIG_NAME, expected_family)
+    model.tag = tag or model.tag
     weights = directory / WEIGHTS_NAME
     if not weights.exists():
         raise ConfigError(f"{directory} has no {WEIGHTS_NAME}")
@@ -91,6 +82,21 @@ def load_pretrained(
         raise IntegrityError(f"{weights} is not a readable safetensors file ({exc}); download it again") from None
     load_state_strict(model, state, str(weights))
     return model.eval()
+
+
+def build_model(config_path: str | Path, expected_family: str | None = None) -> Model:
+    """The model a ``config.json`` describes, with fresh (untrained) weights: config -> family class."""
+    from hepzoo.plugins.manager import get_registry
+
+    config_path = Path(config_path)
+    data = read_json(config_path)
+    family = data.get("family")
+    if expected_family and family != expected_family:
+        raise ConfigError(f"{config_path.parent} holds a {family!r} model, expected {expected_family!r}")
+    cls = get_registry().get("family", family).load()
+    model = cls.from_config(structure(data.get("config", {}), cls.config_cls, what=str(config_path)))
+    model.tag = data.get("tag")
+    return model
 
 
 def load_state_strict(model, state: dict, where: str) -> None:

@@ -12,7 +12,7 @@ from hepzoo.errors import ConfigError, HepzooError, IntegrityError, ModelNotFoun
 from hepzoo.hub.integrity import sha256_file
 from hepzoo.registry import PretrainedEntry
 
-__all__ = ["ModelRef", "parse_model_id", "search_paths", "fetch_pretrained", "fetch_hf_repo"]
+__all__ = ["ModelRef", "parse_model_id", "search_paths", "fetch_pretrained", "fetch_pretrained_file", "fetch_hf_repo"]
 
 HF_FILES = ("config.json", "model.safetensors", "README.md")
 _REPO_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -151,6 +151,23 @@ def fetch_pretrained(entry: PretrainedEntry) -> Path:
             return folder
     paths = [_fetch_verified(entry.repo_id, f, entry.revision, sha) for f, sha in entry.files.items()]
     return paths[0].parent
+
+
+def fetch_pretrained_file(entry: PretrainedEntry, filename: str) -> Path:
+    """One of the entry's files (e.g. ``config.json`` alone, without the weights), verified."""
+    if filename not in entry.files:
+        raise ConfigError(f"{entry.id} registers no {filename}; it has {sorted(entry.files)}")
+    expected = entry.files[filename]
+    for root in search_paths():
+        path = root / entry.family / entry.tag / filename
+        if path.is_file():
+            if sha256_file(path) != expected:
+                raise IntegrityError(
+                    f"{path} (found through the search path) has a sha256 that differs "
+                    f"from the registered {expected}; restore the file or remove it from {root}"
+                )
+            return path
+    return _fetch_verified(entry.repo_id, filename, entry.revision, expected)
 
 
 def fetch_hf_repo(repo_id: str, revision: str = "main") -> Path:

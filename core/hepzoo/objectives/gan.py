@@ -130,7 +130,8 @@ class GeneratorObjective(GenerativeObjective):
         """The generator's input: declared latents (``{name: tensor}``) or one event-shaped latent."""
         if not self.latents:
             return super().draw_noise(shape, mask, generator, device)
-        return draw_latents(self.latents, shape[0], mask if self.by_multiplicity else None, generator, device)
+        max_particles = shape[1] if len(shape) > 1 else None
+        return draw_latents(self.latents, shape[0], mask, generator, device, self.by_multiplicity, max_particles)
 
     def loss(
         self,

@@ -1,4 +1,4 @@
-"""What one sample is, as data: validation and the community file format of each kind."""
+"""What one sample is, as data: its validation (files: the formats registered in ``hepzoo.data.formats``)."""
 
 from __future__ import annotations
 
@@ -25,13 +25,17 @@ class Representation(abc.ABC):
     def validate(self, x: np.ndarray, mask: np.ndarray | None = None) -> None:
         """Raise InvalidDataError naming the problem if ``x``/``mask`` do not fit."""
 
-    @abc.abstractmethod
     def write(self, samples: Samples, path: Path) -> Path:
-        """Write samples atomically in the community format; return the path."""
+        """Write samples atomically in the file format registered for this kind; return the path."""
+        from hepzoo.data.formats import write_samples  # formats depend on representations, not the reverse
 
-    @abc.abstractmethod
+        return write_samples(samples, path)
+
     def read(self, path: Path) -> Samples:
-        """Read a community-format file into Samples (validated)."""
+        """Read a file in a registered format as this representation (validated)."""
+        from hepzoo.data.formats import read_samples
+
+        return read_samples(path, representation=self)
 
 
 def check_finite(name: str, array: np.ndarray) -> None:

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 import attrs
 import numpy as np
 
 from hepzoo.errors import InvalidDataError
 from hepzoo.representations.base import Representation, check_finite
-
-if TYPE_CHECKING:
-    from hepzoo.samples import Samples
 
 __all__ = ["PointCloud"]
 
@@ -56,13 +52,3 @@ class PointCloud(Representation):
     def multiplicity(self, mask: np.ndarray) -> np.ndarray:
         """Number of real particles per event."""
         return mask.sum(axis=1)
-
-    def write(self, samples: Samples, path: Path) -> Path:
-        from hepzoo.data.jetnet_io import write_jetnet
-
-        return write_jetnet(path, samples)
-
-    def read(self, path: Path) -> Samples:
-        from hepzoo.data.jetnet_io import read_jetnet
-
-        return read_jetnet(path, representation=self)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 import attrs
 import numpy as np
@@ -11,9 +11,6 @@ import numpy as np
 from hepzoo.data.showers.geometry import GEOMETRY_FILES, Geometry
 from hepzoo.errors import ConfigError, InvalidDataError
 from hepzoo.representations.base import Representation, check_finite
-
-if TYPE_CHECKING:
-    from hepzoo.samples import Samples
 
 __all__ = ["Voxel"]
 
@@ -71,13 +68,3 @@ class Voxel(Geometry, Representation):
     def layer_energies(self, x: np.ndarray) -> np.ndarray:
         """``[N, n_layers]`` energy per non-empty layer."""
         return np.stack([x[:, self.layer_slice(i)].sum(axis=1) for i in range(self.n_layers)], axis=1)
-
-    def write(self, samples: Samples, path: Path) -> Path:
-        from hepzoo.data.calochallenge_io import write_calochallenge
-
-        return write_calochallenge(path, samples)
-
-    def read(self, path: Path) -> Samples:
-        from hepzoo.data.calochallenge_io import read_calochallenge
-
-        return read_calochallenge(path, representation=self)

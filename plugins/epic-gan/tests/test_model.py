@@ -40,13 +40,34 @@ def test_samples_through_the_core_path_with_the_one_shot_sampler(model, registry
         model.sample(2, cond={"n_particles": 13})  # above max_particles
 
 
-def test_buckets_do_not_depend_on_the_batch_split(model, registry):
-    """Latents are drawn per multiplicity bucket of each batch: the same seed and batch size repeat."""
+def test_events_depend_on_seed_and_batch_size_and_meta_records_both(model, registry):
+    """Conditions depend on the seed only; the noise is drawn per batch, so events depend on the batch size too."""
     a = model.sample(40, seed=9, batch_size=13)
     b = model.sample(40, seed=9, batch_size=13)
+    c = model.sample(40, seed=9, batch_size=40)
     np.testing.assert_array_equal(a.x, b.x)
+    np.testing.assert_array_equal(a.cond["n_particles"], c.cond["n_particles"])
+    assert not np.array_equal(a.x, c.x)
+    assert (a.meta["seed"], a.meta["batch_size"], a.meta["device"]) == (9, 13, "cpu")
+    assert c.meta["batch_size"] == 40
     x, mask = model.generate_points(torch.tensor([3, 5, 5, 12]), torch.Generator().manual_seed(0))
     assert x.shape == (4, 12, 3) and mask.sum(1).tolist() == [3, 5, 5, 12]
+
+
+def test_file_is_readable_by_jetnet_with_nan_where_jet_features_are_unknown(model, registry, tmp_path):
+    import h5py
+
+    from hepzoo.data import read_samples
+
+    jets = model.sample(20, seed=2)
+    path = jets.save(tmp_path / "gen.h5")
+    with h5py.File(path) as f:
+        jf = f["jet_features"][:]  # what jetnet's getData reads
+    np.testing.assert_array_equal(jf[:, 3], jets.mask.sum(1))
+    assert np.isnan(jf[:, :3]).all()  # the model knows no absolute pt, eta, mass
+    back = read_samples(path)
+    assert back.cond.keys() == jets.cond.keys()
+    np.testing.assert_array_equal(back.cond["n_particles"], jets.cond["n_particles"])
 
 
 def test_fit_on_training_data(model, jets):

@@ -1,4 +1,4 @@
-"""Pythia 8 settings per JetNet jet type (g, q, t, w, z) and what the leading jet is matched to.
+"""Pythia 8 settings per JetNet jet type (g, t, q, w, z) and what the leading jet is matched to.
 
 JetNet (arXiv:2106.11535; R. Kansal's dissertation section 9.2) used 13 TeV pp collisions,
 MadGraph (LO, hard-process pT within 1% of 1 TeV) + Pythia 8.212 with the Monash 2013 tune and
@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import attrs
 
+from hepzoo.conditions import JET_TYPE
 from hepzoo.errors import InvalidDataError
 
 __all__ = ["JetProcess", "PROCESSES", "JET_TYPES", "COMMON_SETTINGS", "get_process"]
 
-# JetNet's type index (the loader's "type" jet feature).
-JET_TYPES = {"gluon": 0, "quark": 1, "top": 2, "w": 3, "z": 4}
+# JetNet's type index (the loader's "type" jet feature), from the one table: ``JET_TYPE``'s labels.
+JET_TYPES = {label: index for index, label in enumerate(JET_TYPE.labels)}
 
 COMMON_SETTINGS = (
     "Beams:eCM = 13000.",
