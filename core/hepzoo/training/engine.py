@@ -152,8 +152,7 @@ def train(
     step_fn = recipe.make_step(model, networks)
     noise = torch.Generator(device=dev)
     noise.manual_seed(options.seed)
-    cpu_noise = make_generator(options.seed + 1)
-    ctx = StepContext(networks, optimizers, dev, noise, cpu_noise, bf16=bf16, clip_grad=options.clip_grad)
+    ctx = StepContext(networks, optimizers, dev, noise, bf16=bf16, clip_grad=options.clip_grad)
 
     prepared = recipe.prepare(model, train_data, dev)
     steps_per_epoch = len(recipe.epoch_batches(prepared, options.batch_size, _order_generator(options.seed, 0)))
@@ -175,7 +174,6 @@ def train(
         for name, opt in optimizers.items():
             unflatten_optimizer(opt, tensors, record["param_groups"][name], f"opt.{name}")
         noise.set_state(tensors["rng.device"])
-        cpu_noise.set_state(tensors["rng.cpu"])
         torch.set_rng_state(tensors["rng.torch"])
         if dev.type == "cuda" and "rng.cuda" in tensors:
             torch.cuda.set_rng_state(tensors["rng.cuda"], dev)
@@ -204,7 +202,6 @@ def train(
             tensors.update(prefixed("ema", ema.shadow.state_dict()))
         tensors.update(prefixed("step", step_fn.state_tensors()))
         tensors["rng.device"] = noise.get_state()
-        tensors["rng.cpu"] = cpu_noise.get_state()
         tensors["rng.torch"] = torch.get_rng_state()
         if dev.type == "cuda":
             tensors["rng.cuda"] = torch.cuda.get_rng_state(dev)
