@@ -1,17 +1,13 @@
-"""Helpers the objectives share: masked means, step checks, noise from an optional generator.
-
-``expand_mask`` and ``zero_padding`` are ``hepzoo.masking``'s ``broadcast_mask`` and ``apply_mask``.
-"""
+"""Helpers the objectives share: masked means, step checks, noise from an optional generator."""
 
 from __future__ import annotations
 
 import torch
 
 from hepzoo._random import rand, randn
-from hepzoo.masking import apply_mask as zero_padding
-from hepzoo.masking import broadcast_mask as expand_mask
+from hepzoo.masking import broadcast_mask
 
-__all__ = ["expand_mask", "zero_padding", "check_steps", "masked_mean", "normal", "uniform"]
+__all__ = ["check_steps", "masked_mean", "normal", "uniform"]
 
 
 def check_steps(steps: int) -> None:
@@ -24,7 +20,7 @@ def check_steps(steps: int) -> None:
 
 def masked_mean(values: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
     """Mean of ``values`` over the entries of real particles (all entries without a mask)."""
-    m = expand_mask(mask, values)
+    m = broadcast_mask(mask, values)
     if m is None:
         return values.mean()
     weight = m.expand_as(values)
