@@ -1,21 +1,24 @@
-"""Helpers the objectives share: masked means, step checks, noise from an optional generator."""
+"""Helpers the objectives share: masked means, the positive-integer check, noise from an optional generator."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
 import torch
 
 from hepzoo._random import rand, randn
+from hepzoo.errors import ConfigError
 from hepzoo.masking import broadcast_mask
 
-__all__ = ["check_steps", "masked_mean", "normal", "uniform"]
+__all__ = ["positive_int", "masked_mean", "normal", "uniform"]
 
 
-def check_steps(steps: int) -> None:
-    """Raise a ConfigError unless ``steps`` is a positive integer."""
-    if not isinstance(steps, int) or steps < 1:
-        from hepzoo.errors import ConfigError
-
-        raise ConfigError(f"steps must be a positive integer, got {steps!r}")
+def positive_int(name: str, value: Any) -> int:
+    """``value`` as an int if it is a positive integer (not a bool), else one ConfigError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
 
 
 def masked_mean(values: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:

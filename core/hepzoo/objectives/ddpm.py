@@ -9,7 +9,7 @@ from torch import nn
 
 from hepzoo.errors import ConfigError
 from hepzoo.masking import apply_mask, broadcast_mask
-from hepzoo.objectives._common import check_steps, masked_mean, normal, uniform
+from hepzoo.objectives._common import masked_mean, normal, positive_int, uniform
 from hepzoo.objectives.base import GenerativeObjective, Law, LawFn
 from hepzoo.objectives.schedules import (
     alpha_bar_to_sigma,
@@ -127,7 +127,7 @@ class DDPMNoisePredictor(GenerativeObjective):
         return fn
 
     def schedule(self, steps: int, device: torch.device | str | None = None) -> torch.Tensor:
-        check_steps(steps)
+        steps = positive_int("steps", steps)
         if self.timesteps is None:
             t = torch.linspace(1, 0, steps + 1, dtype=torch.float64)[:-1]
             sigmas = alpha_bar_to_sigma(cosine_alpha_bar(t, self.s).clamp(MIN_ALPHA_BAR, 1.0))

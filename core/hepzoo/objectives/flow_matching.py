@@ -9,7 +9,7 @@ from torch import nn
 
 from hepzoo.errors import ConfigError
 from hepzoo.masking import apply_mask, broadcast_mask
-from hepzoo.objectives._common import check_steps, masked_mean, normal, uniform
+from hepzoo.objectives._common import masked_mean, normal, positive_int, uniform
 from hepzoo.objectives.base import GenerativeObjective, Law, LawFn
 
 __all__ = ["FlowMatching", "ot_pairing"]
@@ -73,6 +73,6 @@ class FlowMatching(GenerativeObjective):
         return fn
 
     def schedule(self, steps: int, device: torch.device | str | None = None) -> torch.Tensor:
-        check_steps(steps)
+        steps = positive_int("steps", steps)
         return torch.linspace(0.0, 1.0, steps + 1, device=device)
 
