@@ -451,3 +451,22 @@ def test_adversarial_step_uses_the_objectives_loss_and_latents(loss, critic_loss
         torch.testing.assert_close(losses["d_loss"], expected, rtol=0, atol=0)
     else:
         assert losses["d_loss"] > expected
+
+
+def test_ema_fused_update_is_the_lerp_and_buffers_follow_when_used():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
+    ema = EMA(net, 0.9)
+    net(torch.randn(8, 3))  # BatchNorm statistics change in place
+    with torch.no_grad():
+        for p in net.parameters():
+            p.add_(torch.randn_like(p))
+    expected = [torch.lerp(s.detach().clone(), p.detach(), 0.1) for s, p in zip(ema.shadow.parameters(), net.parameters())]
+    ema.update(net)
+    for got, want in zip(ema.shadow.parameters(), expected):
+        torch.testing.assert_close(got, want, rtol=0, atol=0)
+    assert not torch.equal(ema.shadow[1].running_mean, net[1].running_mean)  # no buffer copy per step
+    shadow = ema.copy_buffers(net)
+    assert shadow is ema.shadow
+    for got, live in zip(shadow.buffers(), net.buffers()):
+        assert torch.equal(got, live)

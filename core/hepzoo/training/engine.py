@@ -199,7 +199,7 @@ def train(
             flat, groups[name] = flatten_optimizer(opt, f"opt.{name}")
             tensors.update(flat)
         if ema is not None:
-            tensors.update(prefixed("ema", ema.shadow.state_dict()))
+            tensors.update(prefixed("ema", ema.copy_buffers(model).state_dict()))
         tensors.update(prefixed("step", step_fn.state_tensors()))
         tensors["rng.device"] = noise.get_state()
         tensors["rng.torch"] = torch.get_rng_state()
@@ -214,7 +214,7 @@ def train(
     def validate() -> bool:
         """Score the (EMA) model; keep it in ``best/`` if it beats the best so far; True if it did."""
         t0 = time.monotonic()
-        scored = ema.shadow if ema is not None else model
+        scored = ema.copy_buffers(model) if ema is not None else model
         was_training = scored.training
         scored.eval()
         with torch.no_grad():
@@ -297,7 +297,7 @@ def train(
     if state["best"] is None:
         validate()
     costs["save"] = save()
-    final = copy.deepcopy(ema.shadow if ema is not None else model)
+    final = copy.deepcopy(ema.copy_buffers(model) if ema is not None else model)
     _load_best(final, out / BEST)
     folder = final.eval().save_pretrained(out / FINAL)
     log("done", stopped_by=stopped_by or "epochs", step=state["step"], epoch=state["epoch"], best=state["best"],
