@@ -38,7 +38,7 @@ def make_step(mode: str, n: int, batch: int, device: torch.device):
     noise = torch.Generator(device=device).manual_seed(0)
     real = torch.randn(batch, n, 3, generator=torch.Generator().manual_seed(2)).to(device)
     if mode != "direct":
-        ctx = StepContext(nets, optimizers, device, noise, torch.Generator().manual_seed(1), bf16=mode == "bf16")
+        ctx = StepContext(nets, optimizers, device, noise, bf16=mode == "bf16")
         step = EpicGanStep(model)
         return lambda: step(real, ctx)
     gen_net, cfg = model.generator, model.config.generator

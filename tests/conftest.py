@@ -11,6 +11,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Print pytest-randomly's seed even under -q, so a failing order can be replayed."""
+    seed = getattr(config.option, "randomly_seed", None)
+    if seed is not None and config.pluginmanager.hasplugin("randomly"):
+        terminalreporter.write_line(f"test order: -p randomly --randomly-seed={seed} replays it")
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _one_thread():
     """Small tensors: one intra-op thread is faster and avoids oversubscribing 2-core CI."""

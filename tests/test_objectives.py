@@ -297,3 +297,13 @@ def test_generator_objective():
         obj.loss(z)
     with pytest.raises(ConfigError, match="lsgan"):
         GeneratorObjective(rec, loss="hinge")
+
+
+def test_one_positive_integer_check_for_step_counts():
+    import numpy as np
+
+    fm = FlowMatching(torch.nn.Identity())
+    assert len(fm.schedule(np.int64(3))) == 4
+    for bad in (True, 0, 2.0):
+        with pytest.raises(ConfigError, match="steps must be a positive integer"):
+            fm.schedule(bad)

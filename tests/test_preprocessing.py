@@ -8,6 +8,7 @@ import attrs
 import numpy as np
 import pytest
 import torch
+from torch.overrides import TorchFunctionMode
 
 from hepzoo.config import structure, unstructure
 from hepzoo.errors import ConfigError, HepzooError, InvalidDataError
@@ -22,7 +23,6 @@ from hepzoo.preprocessing import (
     PerFeatureConfig,
     Standardize,
     StandardizeConfig,
-    Standardizer,
     TransformConfig,
 )
 
@@ -180,11 +180,11 @@ def test_bad_input_is_one_clear_error():
     with pytest.raises(InvalidDataError, match="at least 2 real entries"):
         Standardize(2).fit(torch.zeros(4, 3, 2), one)
     with pytest.raises(InvalidDataError, match=r"Logit takes values in \[0, 1\]"):
-        Logit(1)(torch.tensor([[0.5], [1.5]]))
+        Logit(1)(torch.tensor([[0.5], [1.5]]), check=True)
     with pytest.raises(InvalidDataError, match="positive values"):
         Log(1).fit(torch.tensor([[1.0], [0.0]]))
     with pytest.raises(InvalidDataError, match="greater than -1"):
-        Log(1, plus_one=True)(torch.tensor([[-1.0]]))
+        Log(1, plus_one=True)(torch.tensor([[-1.0]]), check=True)
     with pytest.raises(InvalidDataError, match="mask of shape"):
         Standardize(3).fit(x, mask[:, :3])
     # padding zeros are outside log's domain but are not real entries: no error with the mask
@@ -194,11 +194,40 @@ def test_bad_input_is_one_clear_error():
     assert issubclass(InvalidDataError, HepzooError)
 
 
-def test_standardizer_keeps_its_old_interface():
+def test_domain_is_checked_when_fitting_or_asked_never_on_the_hot_path():
+    """A plain forward does no host-device round trip (no ``.any()``/``.item()``) and raises nothing."""
+    bad = torch.tensor([[0.5], [1.5]])
+    with pytest.raises(InvalidDataError, match=r"Logit takes values in \[0, 1\]"):
+        Logit(1).fit(bad)
+    chain = Chain([Log(1, plus_one=True), Standardize(1)]).fit(torch.tensor([[0.1], [2.0], [3.0]]))
+    with pytest.raises(InvalidDataError, match="greater than -1"):
+        chain(torch.tensor([[-2.0]]), check=True)
+    synced = []
+
+    class Recording(TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            if getattr(func, "__name__", "") in ("__bool__", "item", "any", "nonzero", "tolist"):
+                synced.append(func.__name__)
+            return func(*args, **(kwargs or {}))
+
+    x = torch.rand(8, 5, 1)
+    mask = torch.rand(8, 5) > 0.3
+    with Recording():
+        for transform in (Logit(1), chain, PerFeature(1, (0,), Log(1, plus_one=True))):
+            transform(x, mask)
+            transform(x)
+    assert synced == []
+    with Recording():
+        Logit(1)(x, mask, check=True)
+    assert "__bool__" in synced  # the recorder does see a sync when one happens
+    assert torch.isnan(Logit(1)(bad)).any()  # unchecked: the caller asked for speed
+
+
+def test_standardize_keeps_the_epic_gan_interface():
     x = torch.randn(50, 10, 3) * torch.tensor([1.0, 2.0, 3.0]) + torch.tensor([0.5, -1.0, 2.0])
     mask = torch.rand(50, 10) > 0.3
     x[~mask] = 0.0
-    s = Standardizer(3, scale=5.0).fit(x, mask)
+    s = Standardize(3, scale=5.0).fit(x, mask)
     assert set(s.state_dict()) == {"mean", "std"}
     expected = (x - s.mean) / (s.std / 5.0)
     assert torch.equal(s(x), expected)  # no mask: the plain formula, padding included

@@ -24,20 +24,6 @@ PACKAGES = sorted(
 )
 OPTIONAL = {"pythia8mc", "fastjet", "mplhep"}  # extras a module may need; without them it is skipped
 
-# (module, name) a plugin imports today -> the public module that exports the name
-PLUGIN_REWRITES = {
-    ("hepzoo._random", "make_generator"): "hepzoo.rng",
-    ("hepzoo.hub.local", "load_state_strict"): "hepzoo.hub",
-    ("hepzoo.objectives.gan", "GeneratorObjective"): "hepzoo.objectives",
-    ("hepzoo.objectives.gan", "lsgan_critic_loss"): "hepzoo.objectives",
-    ("hepzoo.objectives.gan", "lsgan_generator_loss"): "hepzoo.objectives",
-    ("hepzoo.representations.point_cloud", "PointCloud"): "hepzoo.representations",
-    ("hepzoo.plugins.hookspecs", "hookimpl"): "hepzoo.plugins",
-    ("hepzoo.data.jets.kinematics", "jet_mass"): "hepzoo.data.jets",
-    ("hepzoo.data.datasets", "split_indices"): "hepzoo.data",
-    ("hepzoo.data.datasets", "load_dataset"): "hepzoo.data",
-}
-
 
 def _modules() -> list[str]:
     names = ["hepzoo"]
@@ -139,13 +125,6 @@ def plugin_imports() -> list[tuple[str, int, str, str | None]]:
 
 def test_the_walk_finds_the_plugins_imports():
     assert any(module == "hepzoo.errors" for _, _, module, _ in plugin_imports())
-
-
-def test_rewrites_point_at_public_names():
-    for (old, name), new in PLUGIN_REWRITES.items():
-        assert public_problem(old, name) is not None, f"{old}.{name} is already public; drop the rewrite"
-        assert public_problem(new, name) is None, public_problem(new, name)
-        assert getattr(importlib.import_module(new), name) is getattr(importlib.import_module(old), name)
 
 
 def test_plugins_import_only_public_names():

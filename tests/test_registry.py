@@ -94,6 +94,9 @@ def test_family_tools_and_dropped_kinds():
     assert reg.family_tool("flow", "recipe") == "a:FlowRecipe"
     with pytest.raises(ConfigError, match="family 'flow' provides no 'convert'.*hepzoo convert"):
         reg.family_tool("flow", "convert")
+    with pytest.raises(ConfigError, match=r"unknown keyword\(s\) train; a family accepts only law=, recipe=, convert="):
+        reg.add_family("stale", "a:Model", train="a:main_train")
+    assert "stale" not in reg.names("family")
     with pytest.warns(DeprecationWarning, match="add_backbone"):
         reg.add_backbone("net", "a:Net")
     assert "backbone" not in KINDS and "objective" not in KINDS

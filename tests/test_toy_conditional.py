@@ -12,9 +12,11 @@ from hepzoo.testing.families import (
     TOY_TYPE_FREQUENCIES,
     ToyConditionalConfig,
     ToyConditionalFlow,
+    ToyConditionalRecipe,
     register_test_families,
     toy_conditional_data,
 )
+from hepzoo.testing.training_conformance import TrainingConformance
 
 
 @pytest.fixture
@@ -146,3 +148,65 @@ def test_card_lists_the_conditions(toy, tabular_model, tmp_path):
     assert parse_front_matter(text)["hepzoo_conditions"] == [condition_dict(c) for c in toy.conditions]
     plain = (tabular_model.save_pretrained(tmp_path / "plain") / "README.md").read_text()
     assert "## Conditions" not in plain and "hepzoo_conditions" not in parse_front_matter(plain)
+
+
+@pytest.fixture
+def toy_registry():
+    from hepzoo.plugins.manager import get_registry
+
+    registry = get_registry()
+    register_test_families(registry)
+    return registry
+
+
+class TestToyTraining(TrainingConformance):
+    """The toy's recipe through the engine: a few steps, checkpoints, an exact resume, a loadable export."""
+
+    @pytest.fixture
+    def recipe_factory(self, toy_registry):
+        return lambda: ToyConditionalRecipe(events=200)
+
+    @pytest.fixture
+    def training_data(self):
+        return ToyConditionalRecipe(events=200).load_data("toy")
+
+
+def test_the_toy_is_exported_by_hepzoo_testing():
+    import hepzoo.testing as testing
+
+    for name in ("ToyConditionalFlow", "ToyConditionalConfig", "ToyConditionalRecipe", "toy_conditional_data",
+                 "register_test_families", "TrainingConformance"):
+        assert name in testing.__all__ and getattr(testing, name) is not None
+
+
+def test_preprocessing_is_a_fitted_transform_in_the_state_dict(toy):
+    from hepzoo.preprocessing import Standardize, StandardizeConfig
+
+    assert isinstance(toy.preprocessing, Standardize) and toy.config.preprocessing == StandardizeConfig(2)
+    state = toy.state_dict()
+    assert {"preprocessing.mean", "preprocessing.std"} <= set(state) and "mean" not in state
+    x, _ = toy_conditional_data(2000, seed=0)
+    np.testing.assert_allclose(state["preprocessing.mean"].numpy(), x.mean(0), rtol=1e-5)
+
+
+def test_registration_is_one_transaction_and_names_the_recipe(toy_registry):
+    from hepzoo.registry import Registry
+
+    entry = toy_registry.get("family", "test-toy-conditional")
+    assert entry.distribution == "hepzoo-tests"
+    assert toy_registry.family_tool("test-toy-conditional", "recipe") == "hepzoo.testing.families:ToyConditionalRecipe"
+    fresh = Registry()
+    register_test_families(fresh)
+    assert fresh.current_distribution == "?" and set(fresh.names("family")) >= {"test-toy-conditional"}
+
+
+def test_hepzoo_train_runs_the_toy(tmp_path, toy_registry, capsys):
+    from hepzoo.cli.main import main
+
+    args = ["train", "test-toy-conditional", "--data", "toy", "--events", "120", "--out", str(tmp_path / "t"),
+            "--device", "cpu", "--threads", "1", "-q"]
+    assert main([*args, "--steps", "2"]) == 0
+    assert main([*args, "--steps", "3"]) == 0  # resumes
+    assert (tmp_path / "t" / "model" / "model.safetensors").exists()
+    assert main([*args[:3], "elsewhere.h5", *args[4:], "--steps", "4"]) == 2
+    assert "--data toy" in capsys.readouterr().err

@@ -13,7 +13,8 @@ from torch import nn
 
 from hepzoo.errors import ConfigError
 from hepzoo.model import Model
-from hepzoo.objectives.gan import GeneratorObjective
+from hepzoo.objectives.gan import GeneratorObjective, lsgan_critic_loss, wgan_critic_loss
+from hepzoo.objectives.latents import Latent
 from hepzoo.prior import EmpiricalPrior
 from hepzoo.representations.tabular import Tabular
 from hepzoo.samples import Samples
@@ -94,6 +95,7 @@ class _MLP(nn.Module):
 @attrs.define
 class GanConfig:
     latent: int = 4
+    loss: str = "lsgan"
 
 
 class TabularGAN(Model):
@@ -104,7 +106,8 @@ class TabularGAN(Model):
     def __init__(self, config: GanConfig) -> None:
         super().__init__(config)
         self.representation = Tabular(columns=("a", "b"))
-        self.objective = GeneratorObjective(_MLP(config.latent, 2))
+        self.objective = GeneratorObjective(_MLP(config.latent, 2), loss=config.loss,
+                                            latents=(Latent("z", (config.latent,)),))
         self.prior = EmpiricalPrior(("dummy",), max_rows=8)
 
     def event_shape(self, cond):
@@ -115,16 +118,10 @@ class TabularGAN(Model):
 
 
 class GanStep(AdversarialStep):
+    """The engine's GAN hook as a family uses it: losses and fakes come from the objective."""
+
     def __init__(self, model: TabularGAN, **kw) -> None:
-        super().__init__(**kw)
-        self.model = model
-
-    def real(self, batch, ctx):
-        return batch
-
-    def fake(self, batch, ctx):
-        z = torch.randn((len(batch), self.model.config.latent), generator=ctx.generator, device=ctx.device)
-        return self.model.objective.backbone(z)
+        super().__init__(model.objective, **kw)
 
 
 class GanRecipe(Recipe):
@@ -141,7 +138,7 @@ class GanRecipe(Recipe):
         return _table(64, 0), _table(32, 1)
 
     def build_model(self, train_data):
-        model = TabularGAN(GanConfig())
+        model = TabularGAN(GanConfig(loss=self.args["loss"]))
         model.prior.fit(torch.zeros(len(train_data), 1), max_rows=8)
         return model
 
@@ -155,7 +152,7 @@ class GanRecipe(Recipe):
         return _Batches(prepared, batch_size, generator)
 
     def make_step(self, model, networks):
-        return GanStep(model, loss=self.args["loss"])
+        return GanStep(model)
 
     def validate(self, model, valid, device, seed):
         z = torch.randn((256, model.config.latent), generator=torch.Generator().manual_seed(seed))
@@ -243,7 +240,7 @@ def test_gan_hook_updates_critic_then_generator(tmp_path):
     for name, net in nets.items():
         opts[name] = Recording(net.parameters(), lr=0.1)
         opts[name].name = name
-    ctx = StepContext(nets, opts, torch.device("cpu"), torch.Generator().manual_seed(1), torch.Generator())
+    ctx = StepContext(nets, opts, torch.device("cpu"), torch.Generator().manual_seed(1))
     critic_before = [p.detach().clone() for p in critic.parameters()]
     gen_before = [p.detach().clone() for p in model.parameters()]
     losses = GanStep(model)(torch.as_tensor(train_data.x[:8]), ctx)
@@ -282,14 +279,14 @@ def test_joint_critic_scores_match_separate_calls():
         model = recipe.build_model(train_data)
         nets = {"model": model, "critic": recipe.networks(model)["critic"]}
         opts = {k: torch.optim.SGD(v.parameters(), lr=0.1) for k, v in nets.items()}
-        ctx = StepContext(nets, opts, torch.device("cpu"), torch.Generator().manual_seed(1), torch.Generator())
+        ctx = StepContext(nets, opts, torch.device("cpu"), torch.Generator().manual_seed(1))
         step = GanStep(model)
         step.joint_scores = joint
         losses[joint] = step(torch.as_tensor(train_data.x[:8]), ctx)
     torch.testing.assert_close(losses[True]["d_loss"], losses[False]["d_loss"])
     torch.testing.assert_close(losses[True]["g_loss"], losses[False]["g_loss"])
     with pytest.raises(ConfigError, match="unknown GAN loss"):
-        GanStep(model, loss="hinge")
+        TabularGAN(GanConfig(loss="hinge"))
 
 
 def test_wgan_gp_step_runs(tmp_path):
@@ -429,3 +426,47 @@ def test_train_command_names_a_family_without_recipe(registry, capsys):
 
     assert main(["train", "test-tabular-edm", "--data", "x", "--out", "y"]) == 2
     assert "provides no 'recipe'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("loss", "critic_loss"), [("lsgan", lsgan_critic_loss), ("wgan-gp", wgan_critic_loss)])
+def test_adversarial_step_uses_the_objectives_loss_and_latents(loss, critic_loss):
+    """The step's losses follow ``GeneratorObjective.loss_name``; its fakes are the objective's latents -> backbone."""
+    torch.manual_seed(0)
+    model = TabularGAN(GanConfig(loss=loss))
+    critic = _MLP(2, 1)
+    nets = {"model": model, "critic": critic}
+    opts = {k: torch.optim.SGD(v.parameters(), lr=0.0) for k, v in nets.items()}  # lr 0: nothing moves
+    ctx = StepContext(nets, opts, torch.device("cpu"), torch.Generator().manual_seed(1))
+    real = torch.as_tensor(_table(8, 0).x)
+    step = GanStep(model)
+    fake = step.fake(real, ctx)
+    z = torch.randn((8, 4), generator=torch.Generator().manual_seed(1))
+    torch.testing.assert_close(fake, model.objective.backbone(z), rtol=0, atol=0)
+
+    ctx.generator.manual_seed(1)
+    losses = step(real, ctx)
+    with torch.no_grad():
+        expected = critic_loss(critic(real), critic(model.objective.backbone(z)))
+    if loss == "lsgan":  # wgan-gp adds the gradient penalty on top
+        torch.testing.assert_close(losses["d_loss"], expected, rtol=0, atol=0)
+    else:
+        assert losses["d_loss"] > expected
+
+
+def test_ema_fused_update_is_the_lerp_and_buffers_follow_when_used():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
+    ema = EMA(net, 0.9)
+    net(torch.randn(8, 3))  # BatchNorm statistics change in place
+    with torch.no_grad():
+        for p in net.parameters():
+            p.add_(torch.randn_like(p))
+    expected = [torch.lerp(s.detach().clone(), p.detach(), 0.1) for s, p in zip(ema.shadow.parameters(), net.parameters())]
+    ema.update(net)
+    for got, want in zip(ema.shadow.parameters(), expected):
+        torch.testing.assert_close(got, want, rtol=0, atol=0)
+    assert not torch.equal(ema.shadow[1].running_mean, net[1].running_mean)  # no buffer copy per step
+    shadow = ema.copy_buffers(net)
+    assert shadow is ema.shadow
+    for got, live in zip(shadow.buffers(), net.buffers()):
+        assert torch.equal(got, live)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from hepzoo.errors import OutputError, TargetBusyError
 
-__all__ = ["atomic_path", "atomic_write_text", "atomic_write_bytes", "atomic_folder", "target_lock"]
+__all__ = ["atomic_path", "atomic_write_text", "atomic_folder"]
 
 PARTIAL_SUFFIX = ".partial"
 
@@ -60,7 +60,7 @@ def _check_target(path: Path) -> Path:
 
 
 @contextlib.contextmanager
-def target_lock(path: str | Path) -> Iterator[None]:
+def _target_lock(path: str | Path) -> Iterator[None]:
     """Hold ``.NAME.lock`` beside ``path`` for this block; raise TargetBusyError if another process holds it."""
     try:
         import fcntl
@@ -103,7 +103,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     _make_parent(path)
     if path.is_dir():
         raise OutputError(f"{path} is a folder; give a file name to write")
-    with target_lock(path):
+    with _target_lock(path):
         tmp = _temp_name(path)
         try:
             yield tmp
@@ -117,16 +117,11 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
                 tmp.unlink()
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically."""
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(data)
-    return Path(path)
-
-
 def atomic_write_text(path: str | Path, text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` atomically."""
-    return atomic_write_bytes(path, text.encode("utf-8"))
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(text.encode("utf-8"))
+    return Path(path)
 
 
 def _is_empty_dir(path: Path) -> bool:
@@ -162,7 +157,7 @@ def atomic_folder(
 
     refuse_unless_replaceable()
     _make_parent(resolved)
-    with target_lock(resolved):
+    with _target_lock(resolved):
         tmp = _temp_name(resolved)
         tmp.mkdir()
         old = None

@@ -16,6 +16,7 @@ from hepzoo._random import make_generator
 from hepzoo.conditions import Condition, check_given
 from hepzoo.errors import ConfigError
 from hepzoo.masking import mask_from_counts
+from hepzoo.objectives._common import positive_int
 from hepzoo.objectives.base import GenerativeObjective, Law, LawFn
 from hepzoo.prior import ConditionPrior
 from hepzoo.representations.base import Representation
@@ -153,15 +154,15 @@ class Model(nn.Module, abc.ABC):
         """
         from hepzoo.plugins.manager import get_registry
 
-        n = _positive_int("n", n)
-        batch_size = _positive_int("batch_size", self.default_batch_size if batch_size is None else batch_size)
+        n = positive_int("n", n)
+        batch_size = positive_int("batch_size", self.default_batch_size if batch_size is None else batch_size)
         sampler_name = sampler or self.default_sampler
         spec = get_registry().sampler_spec(sampler_name)
         spec.check(self.law)
         options = spec.check_options(sampler_options)
         if steps is None:
             steps = self.default_steps if sampler_name == self.default_sampler else spec.default_steps
-        steps = _positive_int("steps", steps)
+        steps = positive_int("steps", steps)
         dev = resolve_device(device)
         if seed is None:
             seed = secrets.randbits(63)  # fresh from the OS, recorded below
@@ -211,13 +212,6 @@ class Model(nn.Module, abc.ABC):
         from hepzoo.hub.local import save_pretrained
 
         return save_pretrained(self, directory, card=card)
-
-
-def _positive_int(name: str, value: Any) -> int:
-    """``value`` if it is a positive integer, else one error naming the argument."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ConfigError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 class _NullBar:

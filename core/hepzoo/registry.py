@@ -118,8 +118,15 @@ class Registry:
         ``law`` is what its network outputs (``hepzoo.laws.Law`` value: which samplers fit);
         ``recipe`` is the ``"module:Class"`` of its ``hepzoo.training.Recipe`` (``hepzoo train
         FAMILY``); ``convert`` an entry point ``fn(argv) -> int`` for ``hepzoo convert FAMILY``.
+        Any other keyword is refused, so a stale one (``train=``) fails here, not at ``hepzoo train``.
         """
-        self._add("family", name, target, description, law=law, recipe=recipe, convert=convert, **extra)
+        if extra:
+            hint = " (the training entry is now recipe='module:RecipeClass')" if "train" in extra else ""
+            raise ConfigError(
+                f"add_family({name!r}) got unknown keyword(s) {', '.join(sorted(extra))}; a family accepts "
+                f"only law=, recipe=, convert={hint}"
+            )
+        self._add("family", name, target, description, law=law, recipe=recipe, convert=convert)
 
     def add_backbone(self, name: str, target: str, description: str = "") -> None:
         """Deprecated: backbones are built by their family, nothing looks them up by name."""

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import attrs
 
 from hepzoo.errors import ConfigError, InvalidDataError
+from hepzoo.hub.integrity import sha256_file
 
 __all__ = ["merge_files", "RECIPE_KEYS"]
 
@@ -23,14 +23,6 @@ RECIPE_KEYS = (
     "particle",
     "dataset",
 )
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def merge_files(paths: list[str | Path], out: str | Path) -> Path:
@@ -73,7 +65,7 @@ def merge_files(paths: list[str | Path], out: str | Path) -> Path:
     shared = {k: v for k, v in first.meta.items() if all(p.meta.get(k) == v for p in parts[1:])}
     shared.pop("source", None)
     shared["parts"] = [
-        {"file": path.name, "sha256": _sha256(path), "seed": part.meta.get("seed"), "events": len(part)}
+        {"file": path.name, "sha256": sha256_file(path), "seed": part.meta.get("seed"), "events": len(part)}
         for path, part in zip(paths, parts)
     ]
     merged = Samples.concatenate(parts)

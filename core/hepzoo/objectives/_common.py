@@ -1,30 +1,29 @@
-"""Helpers the objectives share: masked means, step checks, noise from an optional generator.
-
-``expand_mask`` and ``zero_padding`` are ``hepzoo.masking``'s ``broadcast_mask`` and ``apply_mask``.
-"""
+"""Helpers the objectives share: masked means, the positive-integer check, noise from an optional generator."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
 import torch
 
 from hepzoo._random import rand, randn
-from hepzoo.masking import apply_mask as zero_padding
-from hepzoo.masking import broadcast_mask as expand_mask
+from hepzoo.errors import ConfigError
+from hepzoo.masking import broadcast_mask
 
-__all__ = ["expand_mask", "zero_padding", "check_steps", "masked_mean", "normal", "uniform"]
+__all__ = ["positive_int", "masked_mean", "normal", "uniform"]
 
 
-def check_steps(steps: int) -> None:
-    """Raise a ConfigError unless ``steps`` is a positive integer."""
-    if not isinstance(steps, int) or steps < 1:
-        from hepzoo.errors import ConfigError
-
-        raise ConfigError(f"steps must be a positive integer, got {steps!r}")
+def positive_int(name: str, value: Any) -> int:
+    """``value`` as an int if it is a positive integer (not a bool), else one ConfigError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
 
 
 def masked_mean(values: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
     """Mean of ``values`` over the entries of real particles (all entries without a mask)."""
-    m = expand_mask(mask, values)
+    m = broadcast_mask(mask, values)
     if m is None:
         return values.mean()
     weight = m.expand_as(values)

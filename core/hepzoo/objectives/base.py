@@ -11,6 +11,7 @@ from torch import nn
 
 from hepzoo._random import randn
 from hepzoo.laws import Law
+from hepzoo.masking import apply_mask
 
 __all__ = ["Law", "LawFn", "GenerativeObjective"]
 
@@ -73,7 +74,4 @@ class GenerativeObjective(nn.Module, abc.ABC):
         Generators with several latents return ``{name: tensor}`` instead (see
         ``hepzoo.objectives.latents``); only the one-shot sampler takes that.
         """
-        x = self.initial_noise(shape, generator, device)
-        if mask is not None:
-            x = x * mask.unsqueeze(-1)
-        return x
+        return apply_mask(self.initial_noise(shape, generator, device), mask)

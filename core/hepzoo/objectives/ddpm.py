@@ -8,7 +8,8 @@ import torch
 from torch import nn
 
 from hepzoo.errors import ConfigError
-from hepzoo.objectives._common import check_steps, expand_mask, masked_mean, normal, uniform, zero_padding
+from hepzoo.masking import apply_mask, broadcast_mask
+from hepzoo.objectives._common import masked_mean, normal, positive_int, uniform
 from hepzoo.objectives.base import GenerativeObjective, Law, LawFn
 from hepzoo.objectives.schedules import (
     alpha_bar_to_sigma,
@@ -105,7 +106,7 @@ class DDPMNoisePredictor(GenerativeObjective):
         time = u if self.timesteps is None else (u * self.timesteps).floor().clamp(max=self.timesteps - 1)
         abar = self._alpha_bar_at(time)
         noise = normal(tuple(x.shape), generator, x)
-        m = expand_mask(mask, x)
+        m = broadcast_mask(mask, x)
         if m is not None:
             x, noise = x * m, noise * m
         view = (-1,) + (1,) * (x.dim() - 1)
@@ -121,12 +122,12 @@ class DDPMNoisePredictor(GenerativeObjective):
             time = self._time_from_sigma(sigma)
             eps = self.predict_noise(x * scale.view(view), time, sigma * scale, cond, mask)
             out = x - sigma.view(view) * eps
-            return zero_padding(out, mask)
+            return apply_mask(out, mask)
 
         return fn
 
     def schedule(self, steps: int, device: torch.device | str | None = None) -> torch.Tensor:
-        check_steps(steps)
+        steps = positive_int("steps", steps)
         if self.timesteps is None:
             t = torch.linspace(1, 0, steps + 1, dtype=torch.float64)[:-1]
             sigmas = alpha_bar_to_sigma(cosine_alpha_bar(t, self.s).clamp(MIN_ALPHA_BAR, 1.0))

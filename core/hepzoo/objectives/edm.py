@@ -6,7 +6,8 @@ import torch
 from torch import nn
 
 from hepzoo.errors import ConfigError
-from hepzoo.objectives._common import expand_mask, masked_mean, normal, zero_padding
+from hepzoo.masking import apply_mask, broadcast_mask
+from hepzoo.objectives._common import masked_mean, normal
 from hepzoo.objectives.base import GenerativeObjective, Law, LawFn
 from hepzoo.objectives.schedules import karras_sigmas
 
@@ -71,7 +72,7 @@ class EDMDenoiser(GenerativeObjective):
         view = (-1,) + (1,) * (x.dim() - 1)
         f = self.backbone(c_in.view(view) * x, c_noise, cond, mask)
         out = c_skip.view(view) * x + c_out.view(view) * f
-        return zero_padding(out, mask)
+        return apply_mask(out, mask)
 
     def loss(
         self,
@@ -82,7 +83,7 @@ class EDMDenoiser(GenerativeObjective):
     ) -> torch.Tensor:
         sigma = (normal((x.shape[0],), generator, x) * self.p_std + self.p_mean).exp()
         noise = normal(tuple(x.shape), generator, x)
-        m = expand_mask(mask, x)
+        m = broadcast_mask(mask, x)
         if m is not None:
             x, noise = x * m, noise * m
         view = (-1,) + (1,) * (x.dim() - 1)

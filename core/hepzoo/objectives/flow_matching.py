@@ -8,7 +8,8 @@ from scipy.optimize import linear_sum_assignment
 from torch import nn
 
 from hepzoo.errors import ConfigError
-from hepzoo.objectives._common import check_steps, expand_mask, masked_mean, normal, uniform, zero_padding
+from hepzoo.masking import apply_mask, broadcast_mask
+from hepzoo.objectives._common import masked_mean, normal, positive_int, uniform
 from hepzoo.objectives.base import GenerativeObjective, Law, LawFn
 
 __all__ = ["FlowMatching", "ot_pairing"]
@@ -50,7 +51,7 @@ class FlowMatching(GenerativeObjective):
         mask: torch.Tensor | None = None,
         generator: torch.Generator | None = None,
     ) -> torch.Tensor:
-        m = expand_mask(mask, x)
+        m = broadcast_mask(mask, x)
         x1 = x if m is None else x * m
         x0 = normal(tuple(x.shape), generator, x)
         if self.ot:
@@ -67,11 +68,11 @@ class FlowMatching(GenerativeObjective):
         def fn(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
             t = torch.as_tensor(t, device=x.device, dtype=x.dtype).reshape(-1).expand(x.shape[0])
             out = self.backbone(x, t, cond, mask)
-            return zero_padding(out, mask)
+            return apply_mask(out, mask)
 
         return fn
 
     def schedule(self, steps: int, device: torch.device | str | None = None) -> torch.Tensor:
-        check_steps(steps)
+        steps = positive_int("steps", steps)
         return torch.linspace(0.0, 1.0, steps + 1, device=device)
 

@@ -24,8 +24,6 @@ __all__ = [
     "AdversarialLossError",
 ]
 
-GAN_LOSSES = ("lsgan", "wgan-gp")
-
 
 class AdversarialLossError(HepzooError, NotImplementedError):
     """``GeneratorObjective.loss`` was called: a GAN trains against its critic, not alone."""
@@ -52,6 +50,11 @@ def wgan_critic_loss(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> to
 def wgan_generator_loss(fake_scores: torch.Tensor) -> torch.Tensor:
     """Wasserstein generator loss ``-mean[D(G(z))]`` (Arjovsky et al. 2017, arXiv:1701.07875)."""
     return -fake_scores.mean()
+
+
+# the one table of GAN losses: name -> (critic loss, generator loss)
+_LOSSES = {"lsgan": (lsgan_critic_loss, lsgan_generator_loss), "wgan-gp": (wgan_critic_loss, wgan_generator_loss)}
+GAN_LOSSES = tuple(_LOSSES)
 
 
 def gradient_penalty(
@@ -89,7 +92,9 @@ class GeneratorObjective(GenerativeObjective):
 
     ``loss`` names the adversarial loss (``critic_loss``/``generator_loss`` apply it): "lsgan"
     (Mao et al. 2017, arXiv:1611.04076) or "wgan-gp" (Gulrajani et al. 2017, arXiv:1704.00028;
-    add ``gradient_penalty`` to its critic loss). The critic is not part of the objective.
+    add ``gradient_penalty`` to its critic loss). ``hepzoo.training.AdversarialStep`` trains with
+    these losses and draws its fakes through ``draw_noise`` and ``law_fn``, so training and
+    sampling share one latent contract. The critic is not part of the objective.
 
     ``latents`` declares a generator with several noise tensors: the backbone is then called as
     ``backbone(*latents, cond=..., mask=...)`` (the keywords only when not None). With
@@ -116,15 +121,11 @@ class GeneratorObjective(GenerativeObjective):
 
     def critic_loss(self, real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
         """The critic's loss of ``loss_name`` (for wgan-gp without its gradient penalty)."""
-        if self.loss_name == "lsgan":
-            return lsgan_critic_loss(real_scores, fake_scores)
-        return wgan_critic_loss(real_scores, fake_scores)
+        return _LOSSES[self.loss_name][0](real_scores, fake_scores)
 
     def generator_loss(self, fake_scores: torch.Tensor) -> torch.Tensor:
         """The generator's loss of ``loss_name``."""
-        if self.loss_name == "lsgan":
-            return lsgan_generator_loss(fake_scores)
-        return wgan_generator_loss(fake_scores)
+        return _LOSSES[self.loss_name][1](fake_scores)
 
     def draw_noise(self, shape, mask, generator, device=None):
         """The generator's input: declared latents (``{name: tensor}``) or one event-shaped latent."""
@@ -141,9 +142,9 @@ class GeneratorObjective(GenerativeObjective):
         generator: torch.Generator | None = None,
     ) -> torch.Tensor:
         raise AdversarialLossError(
-            "a GAN has no single-network loss: train it with its critic, using "
-            "hepzoo.objectives.gan.lsgan_critic_loss / lsgan_generator_loss (or wgan_* with "
-            "gradient_penalty) in the plugin's own training step"
+            "a GAN has no single-network loss: train it with its critic through "
+            "hepzoo.training.AdversarialStep, which applies this objective's critic_loss / "
+            "generator_loss (and gradient_penalty for wgan-gp)"
         )
 
     def law_fn(

@@ -13,7 +13,6 @@ from hepzoo._lazy import lazy_exports
 _EXPORTS = {
     "Transform": "hepzoo.preprocessing.transforms",
     "Standardize": "hepzoo.preprocessing.transforms",
-    "Standardizer": "hepzoo.preprocessing.transforms",
     "Logit": "hepzoo.preprocessing.transforms",
     "Log": "hepzoo.preprocessing.transforms",
     "PerFeature": "hepzoo.preprocessing.transforms",

@@ -2,7 +2,9 @@
 
 Every transform maps physical features ``x [..., F]`` to network space (``forward``) and back
 (``inverse``). With a ``mask [...]`` (True = real particle) fitting sees real entries only and
-padding comes out exactly zero, so zero-padded point clouds stay zero-padded.
+padding comes out exactly zero, so zero-padded point clouds stay zero-padded. The domain of a
+transform (e.g. Logit's [0, 1]) is checked when fitting, and by ``forward(x, mask, check=True)``;
+a plain ``forward`` never waits for the device, so it can run inside a training step.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from hepzoo.preprocessing.config import (
     TransformConfig,
 )
 
-__all__ = ["Transform", "Standardize", "Standardizer", "Logit", "Log", "PerFeature", "Chain", "build_transform"]
+__all__ = ["Transform", "Standardize", "Logit", "Log", "PerFeature", "Chain", "build_transform"]
 
 
 class Transform(nn.Module):
@@ -67,10 +69,11 @@ class Transform(nn.Module):
     def _check_domain(self, rows: torch.Tensor) -> None:
         """Raise an InvalidDataError if a real entry lies outside the forward map's domain."""
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
-        """Physical -> network space (padding -> 0 with a mask)."""
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None, check: bool = False) -> torch.Tensor:
+        """Physical -> network space (padding -> 0 with a mask); ``check`` first checks the domain (syncs)."""
         x = self._check(x, mask, "forward")
-        self._check_domain(real_entries(x, mask))
+        if check:
+            self._check_domain(real_entries(x, mask))
         return apply_mask(self._forward(x), mask)
 
     def inverse(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
@@ -109,8 +112,8 @@ class Standardize(Transform):
         self.mean.copy_(rows.mean(0).float())
         self.std.copy_(rows.std(0).clamp_min(1e-12).float())
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
-        """Physical -> network space (padding -> 0 with a mask)."""
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None, check: bool = False) -> torch.Tensor:
+        """Physical -> network space (padding -> 0 with a mask); any real value is in the domain."""
         if mask is None and x.shape[-1:] == self.mean.shape:  # the hot path: no extra copies
             return self._forward(x)
         return super().forward(x, mask)
@@ -126,9 +129,6 @@ class Standardize(Transform):
 
     def _inverse(self, x: torch.Tensor) -> torch.Tensor:
         return x * (self.std / self.scale) + self.mean
-
-
-Standardizer = Standardize  # the name EPiC-GAN's JetNormaliser subclasses
 
 
 class Logit(Transform):
@@ -215,9 +215,10 @@ class PerFeature(Transform):
         out[..., cols] = fn(x[..., cols], mask).to(out.dtype)
         return apply_mask(out, mask)
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None, check: bool = False) -> torch.Tensor:
         """Physical -> network space on the chosen columns (padding -> 0 with a mask)."""
-        return self._map(self._check(x, mask, "forward"), mask, self.transform.forward)
+        return self._map(self._check(x, mask, "forward"), mask,
+                         lambda v, m: self.transform.forward(v, m, check=check))
 
     def inverse(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         """Network space -> physical on the chosen columns (padding -> 0 with a mask)."""
@@ -244,11 +245,11 @@ class Chain(Transform):
             x = step.fit(x, mask)(x, mask)
         return self
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None, check: bool = False) -> torch.Tensor:
         """Physical -> network space through every step in order."""
         x = self._check(x, mask, "forward")
         for step in self.steps:
-            x = step(x, mask)
+            x = step(x, mask, check=check)
         return x
 
     def inverse(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:

@@ -1,4 +1,4 @@
-"""What the solvers share: masking, seeded noise, the law a grid implies, and the ODE it defines."""
+"""What the solvers share: seeded noise, the law a grid implies, and the ODE it defines."""
 
 from __future__ import annotations
 
@@ -9,11 +9,9 @@ import torch
 
 from hepzoo._random import randn
 from hepzoo.errors import ConfigError
-from hepzoo.masking import apply_mask
 from hepzoo.objectives.base import Law, LawFn
 
 __all__ = [
-    "masked",
     "noise_like",
     "times",
     "grid_values",
@@ -24,9 +22,6 @@ __all__ = [
 ]
 
 Field = Callable[[torch.Tensor, float], torch.Tensor]
-
-
-masked = apply_mask  # padded particles exactly zero after every step (the one masking helper)
 
 
 def noise_like(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:

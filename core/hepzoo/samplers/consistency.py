@@ -6,8 +6,9 @@ import math
 
 import torch
 
+from hepzoo.masking import apply_mask
 from hepzoo.objectives.base import Law, LawFn
-from hepzoo.samplers._common import grid_values, masked, noise_like, require_law, times
+from hepzoo.samplers._common import grid_values, noise_like, require_law, times
 
 __all__ = ["multistep_consistency", "consistency_grid"]
 
@@ -38,10 +39,10 @@ def multistep_consistency(
     """
     values = grid_values(grid)
     require_law(values, Law.DENOISER, "multistep-consistency")
-    x = masked(law_fn(x, times(values[0], x)), mask)
+    x = apply_mask(law_fn(x, times(values[0], x)), mask)
     for tau in values[1:]:
         if tau <= sigma_eps:
             continue
-        x_tau = masked(x + math.sqrt(tau**2 - sigma_eps**2) * noise_like(x, generator), mask)
-        x = masked(law_fn(x_tau, times(tau, x)), mask)
+        x_tau = apply_mask(x + math.sqrt(tau**2 - sigma_eps**2) * noise_like(x, generator), mask)
+        x = apply_mask(law_fn(x_tau, times(tau, x)), mask)
     return x

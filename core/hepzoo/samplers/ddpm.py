@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import torch
 
+from hepzoo.masking import apply_mask
 from hepzoo.objectives.base import Law, LawFn
-from hepzoo.samplers._common import ancestral_step, grid_values, masked, require_law
+from hepzoo.samplers._common import ancestral_step, grid_values, require_law
 
 __all__ = ["ddpm"]
 
@@ -28,5 +29,5 @@ def ddpm(
     values = grid_values(grid)
     require_law(values, Law.DENOISER, "ddpm")
     for s, s_next in zip(values, values[1:]):
-        x = masked(ancestral_step(law_fn, x, s, s_next, eta, generator), mask)
+        x = apply_mask(ancestral_step(law_fn, x, s, s_next, eta, generator), mask)
     return x

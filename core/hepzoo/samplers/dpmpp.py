@@ -6,8 +6,9 @@ import math
 
 import torch
 
+from hepzoo.masking import apply_mask
 from hepzoo.objectives.base import Law, LawFn
-from hepzoo.samplers._common import grid_values, masked, require_law, times
+from hepzoo.samplers._common import grid_values, require_law, times
 
 __all__ = ["dpmpp_2m"]
 
@@ -33,13 +34,13 @@ def dpmpp_2m(
     for s, s_next in zip(values, values[1:]):
         denoised = law_fn(x, times(s, x))
         if s_next == 0:
-            x = masked(denoised, mask)
+            x = apply_mask(denoised, mask)
             break
         h = math.log(s / s_next)
         target = denoised
         if old_denoised is not None:
             r = h_last / h
             target = (1 + 1 / (2 * r)) * denoised - (1 / (2 * r)) * old_denoised
-        x = masked((s_next / s) * x + (1 - s_next / s) * target, mask)
+        x = apply_mask((s_next / s) * x + (1 - s_next / s) * target, mask)
         old_denoised, h_last = denoised, h
     return x

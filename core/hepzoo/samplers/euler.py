@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import torch
 
+from hepzoo.masking import apply_mask
 from hepzoo.objectives.base import LawFn
-from hepzoo.samplers._common import grid_law, grid_values, masked, ode_field
+from hepzoo.samplers._common import grid_law, grid_values, ode_field
 
 __all__ = ["euler"]
 
@@ -27,5 +28,5 @@ def euler(
     values = grid_values(grid)
     field = ode_field(law_fn, grid_law(values))
     for s, s_next in zip(values, values[1:]):
-        x = masked(x + (s_next - s) * field(x, s), mask)
+        x = apply_mask(x + (s_next - s) * field(x, s), mask)
     return x

@@ -6,8 +6,9 @@ import math
 
 import torch
 
+from hepzoo.masking import apply_mask
 from hepzoo.objectives.base import Law, LawFn
-from hepzoo.samplers._common import grid_values, masked, noise_like, require_law, times
+from hepzoo.samplers._common import grid_values, noise_like, require_law, times
 
 __all__ = ["euler_maruyama"]
 
@@ -31,8 +32,8 @@ def euler_maruyama(
     for s, s_next in zip(values, values[1:]):
         denoised = law_fn(x, times(s, x))
         if s_next == 0:
-            x = masked(denoised, mask)
+            x = apply_mask(denoised, mask)
             continue
         drift = (1 - s_next**2 / s**2) * (denoised - x)
-        x = masked(x + drift + math.sqrt(s**2 - s_next**2) * noise_like(x, generator), mask)
+        x = apply_mask(x + drift + math.sqrt(s**2 - s_next**2) * noise_like(x, generator), mask)
     return x

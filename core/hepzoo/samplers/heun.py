@@ -7,8 +7,9 @@ import math
 import torch
 
 from hepzoo.errors import ConfigError
+from hepzoo.masking import apply_mask
 from hepzoo.objectives.base import Law, LawFn
-from hepzoo.samplers._common import grid_law, grid_values, masked, noise_like, ode_field
+from hepzoo.samplers._common import grid_law, grid_values, noise_like, ode_field
 
 __all__ = ["heun"]
 
@@ -41,12 +42,12 @@ def heun(
     for s, s_next in zip(values, values[1:]):
         if law is Law.DENOISER and gamma_max > 0 and s_tmin <= s <= s_tmax:
             s_hat = s * (1 + gamma_max)
-            x = masked(x + math.sqrt(s_hat**2 - s**2) * s_noise * noise_like(x, generator), mask)
+            x = apply_mask(x + math.sqrt(s_hat**2 - s**2) * s_noise * noise_like(x, generator), mask)
             s = s_hat
         d = field(x, s)
         x_euler = x + (s_next - s) * d
         if law is Law.DENOISER and s_next == 0:
-            x = masked(x_euler, mask)
+            x = apply_mask(x_euler, mask)
             continue
-        x = masked(x + (s_next - s) * 0.5 * (d + field(masked(x_euler, mask), s_next)), mask)
+        x = apply_mask(x + (s_next - s) * 0.5 * (d + field(apply_mask(x_euler, mask), s_next)), mask)
     return x

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import torch
 
+from hepzoo.masking import apply_mask
 from hepzoo.objectives.base import LawFn
-from hepzoo.samplers._common import grid_law, grid_values, masked, ode_field
+from hepzoo.samplers._common import grid_law, grid_values, ode_field
 
 __all__ = ["midpoint"]
 
@@ -28,6 +29,6 @@ def midpoint(
     field = ode_field(law_fn, grid_law(values))
     for s, s_next in zip(values, values[1:]):
         h = s_next - s
-        x_mid = masked(x + 0.5 * h * field(x, s), mask)
-        x = masked(x + h * field(x_mid, s + 0.5 * h), mask)
+        x_mid = apply_mask(x + 0.5 * h * field(x, s), mask)
+        x = apply_mask(x + h * field(x_mid, s + 0.5 * h), mask)
     return x

@@ -6,8 +6,9 @@ from collections.abc import Mapping
 
 import torch
 
+from hepzoo.masking import apply_mask
 from hepzoo.objectives.base import LawFn
-from hepzoo.samplers._common import masked, times
+from hepzoo.samplers._common import times
 
 __all__ = ["one_shot"]
 
@@ -26,4 +27,4 @@ def one_shot(
     """
     t0 = float(torch.as_tensor(grid).reshape(-1)[0]) if torch.as_tensor(grid).numel() else 0.0
     first = next(iter(x.values())) if isinstance(x, Mapping) else x
-    return masked(law_fn(x, times(t0, first)), mask)
+    return apply_mask(law_fn(x, times(t0, first)), mask)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import torch
 
+from hepzoo.masking import apply_mask
 from hepzoo.objectives.base import Law, LawFn
-from hepzoo.samplers._common import grid_law, grid_values, masked, ode_field
+from hepzoo.samplers._common import grid_law, grid_values, ode_field
 
 __all__ = ["rk4"]
 
@@ -31,11 +32,11 @@ def rk4(
     for s, s_next in zip(values, values[1:]):
         h = s_next - s
         k1 = field(x, s)
-        k2 = field(masked(x + 0.5 * h * k1, mask), s + 0.5 * h)
+        k2 = field(apply_mask(x + 0.5 * h * k1, mask), s + 0.5 * h)
         if law is Law.DENOISER and s_next == 0:
-            x = masked(x + h * k2, mask)
+            x = apply_mask(x + h * k2, mask)
             continue
-        k3 = field(masked(x + 0.5 * h * k2, mask), s + 0.5 * h)
-        k4 = field(masked(x + h * k3, mask), s_next)
-        x = masked(x + h * (k1 + 2 * k2 + 2 * k3 + k4) / 6, mask)
+        k3 = field(apply_mask(x + 0.5 * h * k2, mask), s + 0.5 * h)
+        k4 = field(apply_mask(x + h * k3, mask), s_next)
+        x = apply_mask(x + h * (k1 + 2 * k2 + 2 * k3 + k4) / 6, mask)
     return x

@@ -1,4 +1,4 @@
-"""Test helpers for hepzoo and its plugins: the conformance suite, a local Hub server, toy data."""
+"""Test helpers for hepzoo and its plugins: the conformance suites, a local Hub server, toy families and data."""
 
 from __future__ import annotations
 
@@ -10,6 +10,14 @@ _EXPORTS = {
     "TabularConfig": "hepzoo.testing.families",
     "TabularEDM": "hepzoo.testing.families",
     "MLPBackbone": "hepzoo.testing.families",
+    "ToyConditionalConfig": "hepzoo.testing.families",
+    "ToyConditionalFlow": "hepzoo.testing.families",
+    "ToyConditionalRecipe": "hepzoo.testing.families",
+    "toy_conditional_data": "hepzoo.testing.families",
+    "toy_conditional_samples": "hepzoo.testing.families",
+    "register_test_families": "hepzoo.testing.families",
+    "TrainingConformance": "hepzoo.testing.training_conformance",
+    "check_resume_is_exact": "hepzoo.testing.training_conformance",
     "random_jets": "hepzoo.testing.data",
 }
 __all__ = list(_EXPORTS)

@@ -7,7 +7,6 @@ replaced last, so a run killed at any moment leaves the previous complete checkp
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ import torch
 
 from hepzoo.config import read_json, write_json
 from hepzoo.errors import ConfigError
+from hepzoo.hub.integrity import sha256_file
 
 __all__ = [
     "RECORD",
@@ -62,14 +62,6 @@ def sub_state(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.
     return {k[len(head):]: v for k, v in tensors.items() if k.startswith(head)}
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def save_checkpoint(out_dir: str | Path, tensors: dict[str, torch.Tensor], record: dict[str, Any]) -> Path:
     """Write a new ``checkpoint-<step>-*.safetensors`` (step from ``record["state"]``), commit it in the JSON; drop older ones."""
     from safetensors.torch import save_file
@@ -80,7 +72,7 @@ def save_checkpoint(out_dir: str | Path, tensors: dict[str, torch.Tensor], recor
     name = f"checkpoint-{int(record['state']['step']):09d}-{secrets.token_hex(4)}.safetensors"
     path = out / name
     save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, str(path), metadata={"format": "pt"})
-    write_json(out / RECORD, {**record, "tensors": name, "sha256": _sha256(path)})
+    write_json(out / RECORD, {**record, "tensors": name, "sha256": sha256_file(path)})
     for old in out.glob("checkpoint-*.safetensors"):
         if old.name != name:
             old.unlink(missing_ok=True)
@@ -96,7 +88,7 @@ def load_checkpoint(out_dir: str | Path) -> tuple[dict[str, torch.Tensor], dict[
         return None
     record = read_json(out / RECORD)
     path = out / record["tensors"]
-    if not path.exists() or _sha256(path) != record["sha256"]:
+    if not path.exists() or sha256_file(path) != record["sha256"]:
         raise ConfigError(
             f"{path} is missing or does not match {out / RECORD}; the run folder was altered by hand: "
             f"use a new --out, or delete {out / RECORD} to start over"

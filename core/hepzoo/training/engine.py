@@ -152,8 +152,7 @@ def train(
     step_fn = recipe.make_step(model, networks)
     noise = torch.Generator(device=dev)
     noise.manual_seed(options.seed)
-    cpu_noise = make_generator(options.seed + 1)
-    ctx = StepContext(networks, optimizers, dev, noise, cpu_noise, bf16=bf16, clip_grad=options.clip_grad)
+    ctx = StepContext(networks, optimizers, dev, noise, bf16=bf16, clip_grad=options.clip_grad)
 
     prepared = recipe.prepare(model, train_data, dev)
     steps_per_epoch = len(recipe.epoch_batches(prepared, options.batch_size, _order_generator(options.seed, 0)))
@@ -175,7 +174,6 @@ def train(
         for name, opt in optimizers.items():
             unflatten_optimizer(opt, tensors, record["param_groups"][name], f"opt.{name}")
         noise.set_state(tensors["rng.device"])
-        cpu_noise.set_state(tensors["rng.cpu"])
         torch.set_rng_state(tensors["rng.torch"])
         if dev.type == "cuda" and "rng.cuda" in tensors:
             torch.cuda.set_rng_state(tensors["rng.cuda"], dev)
@@ -201,10 +199,9 @@ def train(
             flat, groups[name] = flatten_optimizer(opt, f"opt.{name}")
             tensors.update(flat)
         if ema is not None:
-            tensors.update(prefixed("ema", ema.shadow.state_dict()))
+            tensors.update(prefixed("ema", ema.copy_buffers(model).state_dict()))
         tensors.update(prefixed("step", step_fn.state_tensors()))
         tensors["rng.device"] = noise.get_state()
-        tensors["rng.cpu"] = cpu_noise.get_state()
         tensors["rng.torch"] = torch.get_rng_state()
         if dev.type == "cuda":
             tensors["rng.cuda"] = torch.cuda.get_rng_state(dev)
@@ -217,7 +214,7 @@ def train(
     def validate() -> bool:
         """Score the (EMA) model; keep it in ``best/`` if it beats the best so far; True if it did."""
         t0 = time.monotonic()
-        scored = ema.shadow if ema is not None else model
+        scored = ema.copy_buffers(model) if ema is not None else model
         was_training = scored.training
         scored.eval()
         with torch.no_grad():
@@ -300,7 +297,7 @@ def train(
     if state["best"] is None:
         validate()
     costs["save"] = save()
-    final = copy.deepcopy(ema.shadow if ema is not None else model)
+    final = copy.deepcopy(ema.copy_buffers(model) if ema is not None else model)
     _load_best(final, out / BEST)
     folder = final.eval().save_pretrained(out / FINAL)
     log("done", stopped_by=stopped_by or "epochs", step=state["step"], epoch=state["epoch"], best=state["best"],

@@ -19,14 +19,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from hepzoo.errors import ConfigError
-from hepzoo.objectives.gan import (
-    gradient_penalty,
-    lsgan_critic_loss,
-    lsgan_generator_loss,
-    wgan_critic_loss,
-    wgan_generator_loss,
-)
+from hepzoo.objectives.gan import GeneratorObjective, gradient_penalty
 
 __all__ = ["StepContext", "TrainStep", "LossStep", "AdversarialStep", "MODEL"]
 
@@ -36,8 +29,8 @@ MODEL = "model"  # the name of the network that is published (the Model itself)
 class StepContext:
     """What a step may use: named networks and their optimisers, autocast, seeded noise.
 
-    ``generator`` draws on the training device; ``cpu_generator`` feeds APIs that draw on the CPU
-    (the objectives' ``loss``). Both are saved in checkpoints, so resumed noise is the same noise.
+    ``generator`` draws all training noise on the training device (no copy per step); the engine
+    saves its state in checkpoints, so resumed noise is the same noise.
     """
 
     def __init__(
@@ -46,12 +39,12 @@ class StepContext:
         optimizers: dict[str, torch.optim.Optimizer],
         device: torch.device,
         generator: torch.Generator,
-        cpu_generator: torch.Generator,
+        *,
         bf16: bool = False,
         clip_grad: float | None = None,
     ) -> None:
         self.networks, self.optimizers, self.device = networks, optimizers, device
-        self.generator, self.cpu_generator = generator, cpu_generator
+        self.generator = generator
         self.bf16, self.clip_grad = bf16, clip_grad
 
     def autocast(self) -> contextlib.AbstractContextManager:
@@ -107,44 +100,60 @@ class LossStep(TrainStep):
     def __call__(self, batch: Any, ctx: StepContext) -> dict[str, torch.Tensor]:
         x, cond, mask = self.unpack(batch)
         with ctx.autocast():
-            loss = self.objective.loss(x, cond, mask, generator=ctx.cpu_generator)
+            loss = self.objective.loss(x, cond, mask, generator=ctx.generator)
         ctx.update(MODEL, loss.float())
         return {"loss": loss.detach()}
 
 
-_GAN_LOSSES = {"lsgan": (lsgan_critic_loss, lsgan_generator_loss), "wgan-gp": (wgan_critic_loss, wgan_generator_loss)}
+def _dense(batch: Any) -> tuple:
+    """A bare tensor is ``(x, None, None)``; tuples pass through."""
+    return (batch, None, None) if isinstance(batch, torch.Tensor) else tuple(batch)
 
 
 class AdversarialStep(TrainStep):
     """Critic update(s), then one generator update: the GAN hook of the engine.
 
-    A family subclasses it and says how to get the real batch, how to generate a fake one and how
-    the critic scores a batch; the order of updates, the losses, freezing the critic and the fresh
-    noise for the generator update live here. ``critic_steps`` critic updates precede each
-    generator update; with ``fresh_noise`` the generator update draws new noise (EPiC-GAN,
-    arXiv:2301.08128), otherwise it reuses the critic step's fake batch graph. ``joint_scores``
-    scores real and fake batches in one critic call (same shapes only; per-event critics only).
-    Scores are cast to float32 before the loss, so bf16 autocast rounds activations, not losses.
+    The losses are the objective's (``GeneratorObjective.loss_name``: LSGAN, Mao et al.,
+    arXiv:1611.04076; WGAN-GP, arXiv:1704.00028, which adds ``gradient_penalty``) and fakes are
+    drawn through it: ``objective.draw_noise`` (its declared latents) on ``ctx.generator``, then
+    its law, i.e. the backbone. ``unpack(batch)`` gives ``(x, cond, mask)`` in the critic's space
+    (a bare tensor is ``(x, None, None)``); a batch without a mask is dense, every particle real,
+    so a per-multiplicity generator draws its latents as one bucket of ``x.shape[1]`` particles.
+    A family overrides ``score`` to pass masks or conditions to its critic, ``real``/``fake`` only
+    when its batches need more. ``critic_steps`` critic updates precede each generator update;
+    with ``fresh_noise`` the generator update draws new noise (EPiC-GAN, arXiv:2301.08128),
+    otherwise it reuses the critic step's fake batch graph. ``joint_scores`` scores real and fake
+    batches in one critic call (same shapes only; per-event critics only). Scores are cast to
+    float32 before the loss, so bf16 autocast rounds activations, not losses.
     """
 
     critic: str = "critic"
     joint_scores: bool = False
 
-    def __init__(self, loss: str = "lsgan", critic_steps: int = 1, fresh_noise: bool = True,
-                 gp_weight: float = 10.0) -> None:
-        if loss not in _GAN_LOSSES:
-            raise ConfigError(f"unknown GAN loss {loss!r}; use one of {', '.join(_GAN_LOSSES)}")
-        self.loss = loss
-        self.critic_loss, self.generator_loss = _GAN_LOSSES[loss]
+    def __init__(
+        self,
+        objective: GeneratorObjective,
+        critic_steps: int = 1,
+        fresh_noise: bool = True,
+        gp_weight: float = 10.0,
+        unpack: Callable[[Any], tuple] | None = None,
+    ) -> None:
+        self.objective = objective
+        self.unpack = unpack or _dense
         self.critic_steps, self.fresh_noise, self.gp_weight = critic_steps, fresh_noise, gp_weight
 
-    @abc.abstractmethod
     def real(self, batch: Any, ctx: StepContext) -> torch.Tensor:
         """The real events of ``batch`` in the critic's input space."""
+        return self.unpack(batch)[0]
 
-    @abc.abstractmethod
     def fake(self, batch: Any, ctx: StepContext) -> torch.Tensor:
-        """Generated events like ``real(batch)``, drawing noise from ``ctx.generator``."""
+        """Generated events like ``real(batch)``: the objective's noise on ``ctx.generator``, then its law."""
+        x, cond, mask = self.unpack(batch)
+        noise_mask = mask
+        if mask is None and self.objective.by_multiplicity and x.dim() >= 3:  # dense: one multiplicity
+            noise_mask = torch.ones(x.shape[:2], dtype=torch.bool)
+        noise = self.objective.draw_noise(tuple(x.shape), noise_mask, ctx.generator, ctx.device)
+        return self.objective.law_fn(cond, mask)(noise, x.new_zeros(()))
 
     def score(self, critic: nn.Module, x: torch.Tensor, batch: Any) -> torch.Tensor:
         """The critic's scores of ``x`` (override to pass masks or conditions)."""
@@ -163,15 +172,15 @@ class AdversarialStep(TrainStep):
                     real_scores, fake_scores = self.score(critic, torch.cat([real, fake.detach()]), batch).chunk(2)
                 else:
                     real_scores, fake_scores = self.score(critic, real, batch), self.score(critic, fake.detach(), batch)
-                d_loss = self.critic_loss(real_scores.float(), fake_scores.float())
-            if self.loss == "wgan-gp":
+                d_loss = self.objective.critic_loss(real_scores.float(), fake_scores.float())
+            if self.objective.loss_name == "wgan-gp":
                 d_loss = d_loss + gradient_penalty(
-                    lambda x: self.score(critic, x, batch), real, fake.float(), ctx.cpu_generator, self.gp_weight
+                    lambda x: self.score(critic, x, batch), real, fake.float(), ctx.generator, self.gp_weight
                 )
             ctx.update(self.critic, d_loss)
         with ctx.frozen(self.critic), ctx.autocast():
             if self.fresh_noise:
                 fake = self.fake(batch, ctx)
-            g_loss = self.generator_loss(self.score(critic, fake, batch).float())
+            g_loss = self.objective.generator_loss(self.score(critic, fake, batch).float())
         ctx.update(MODEL, g_loss)
         return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach()}

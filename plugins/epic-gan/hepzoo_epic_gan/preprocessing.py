@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import torch
 
-from hepzoo.preprocessing import Standardizer
+from hepzoo.preprocessing import Standardize
 
 __all__ = ["to_authors", "from_authors", "jet_axis", "center_jets", "JetNormaliser"]
 
@@ -45,8 +45,8 @@ def center_jets(x: torch.Tensor) -> torch.Tensor:
     return x - shift.unsqueeze(1) * real.unsqueeze(-1)
 
 
-class JetNormaliser(Standardizer):
-    """hepzoo's Standardizer with the authors' width 5 and the training minimum pT.
+class JetNormaliser(Standardize):
+    """hepzoo's Standardize with the authors' width 5 and the training minimum pT.
 
     Buffers (in the state dict): ``mean [3]``, ``std [3]`` in the authors' [pT, eta, phi] order,
     and ``pt_min`` (scalar).

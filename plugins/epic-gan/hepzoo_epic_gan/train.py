@@ -18,7 +18,7 @@ import torch
 
 from hepzoo.errors import InvalidDataError
 from hepzoo.samples import Samples
-from hepzoo.training import AdversarialStep, Metric, Recipe, StepContext, TrainOptions
+from hepzoo.training import AdversarialStep, Metric, Recipe, TrainOptions
 from hepzoo.training import main_train as _main_train
 from hepzoo.training import train as _train
 from hepzoo_epic_gan.buckets import epoch_batches
@@ -30,22 +30,14 @@ __all__ = ["EpicGanRecipe", "EpicGanStep", "train", "main_train", "load_training
 
 
 class EpicGanStep(AdversarialStep):
-    """LSGAN on dense ``[b, n, 3]`` batches of normalised jets; global + per-particle noise."""
+    """The objective's LSGAN on dense ``[b, n, 3]`` batches of normalised jets of one multiplicity.
+
+    Fakes come from the objective's declared latents (global ``[b, 10]``, then per-particle
+    ``[b, n, 3]``, drawn on the training device) through the generator, as at sampling time.
+    """
 
     def __init__(self, model: EpicGanModel) -> None:
-        super().__init__(loss="lsgan", critic_steps=1, fresh_noise=True)
-        self.generator_net = model.generator
-        self.latent = model.config.generator.latent
-        self.latent_local = model.config.generator.latent_local
-
-    def real(self, batch: torch.Tensor, ctx: StepContext) -> torch.Tensor:
-        return batch
-
-    def fake(self, batch: torch.Tensor, ctx: StepContext) -> torch.Tensor:
-        b, n = batch.shape[:2]
-        z_global = torch.randn((b, self.latent), generator=ctx.generator, device=ctx.device)
-        z_local = torch.randn((b, n, self.latent_local), generator=ctx.generator, device=ctx.device)
-        return self.generator_net(z_global, z_local)
+        super().__init__(model.objective, critic_steps=1, fresh_noise=True)
 
 
 class EpicGanRecipe(Recipe):
@@ -68,9 +60,6 @@ class EpicGanRecipe(Recipe):
                             help="generated sets per validation, each as large as the validation set (authors: 10)")
         parser.add_argument("--valid-efp-jets", type=int, default=2000,
                             help="jets whose EFPs W1EFP compares (EFPs are slow: ~1 s per 1000 jets)")
-
-    def run_options(self) -> dict:
-        return {"max_particles": self.args["max_particles"], "max_jets": self.args["max_jets"]}
 
     def load_data(self, data: str) -> tuple[Samples, Samples]:
         return load_training_data(data, self.args["max_particles"], self.args["max_jets"])

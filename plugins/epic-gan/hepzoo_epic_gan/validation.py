@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from scipy.stats import wasserstein_distance
 
-from hepzoo.data.jets import jet_mass
 from hepzoo.metrics import W1EFP_INDICES, bootstrap_w1, efps, w1m, w1p
 from hepzoo.samples import Samples
 
-__all__ = ["JetValidator", "w1_mass"]
+__all__ = ["JetValidator"]
 
 
 class JetValidator:
@@ -42,16 +40,3 @@ class JetValidator:
             "w1efp": float(np.mean(bootstrap_w1(self._ref_efps, gen_efps, **kw_efp)[0])),
         }
 
-
-def w1_mass(gen_x: np.ndarray, gen_mask: np.ndarray, ref_x: np.ndarray, ref_mask: np.ndarray, runs: int = 1) -> float:
-    """Mean W1 between the reference jet masses and ``runs`` equal-size slices of the generated ones.
-
-    The authors' selection score: the whole validation set against successive generated sets of
-    its size (deterministic, unlike the bootstrapped :func:`hepzoo.metrics.jets.w1m`).
-    """
-    ref_m = jet_mass(ref_x, ref_mask)
-    gen_m = jet_mass(gen_x, gen_mask)
-    size = len(gen_m) // max(runs, 1)
-    if size == 0:
-        raise ValueError("no generated jets to compare")
-    return float(np.mean([wasserstein_distance(ref_m, gen_m[i * size : (i + 1) * size]) for i in range(max(runs, 1))]))

@@ -80,6 +80,33 @@ def test_resume_refuses_other_data(tmp_path, registry, make_jets):
         train(make_jets(16, max_particles=6, seed=5), valid, tmp_path / "r", steps=2, batch_size=8, device="cpu")
     with pytest.raises(ConfigError, match="batch_size"):
         train(data, valid, tmp_path / "r", steps=2, batch_size=4, device="cpu")
+    # validation settings define the selection (metric scales are kept): a resume may not mix them
+    with pytest.raises(ConfigError, match="recipe_options"):
+        train(data, valid, tmp_path / "r", steps=2, batch_size=8, device="cpu", valid_runs=3)
+
+
+def test_run_identity_holds_every_family_option():
+    recipe = EpicGanRecipe(max_particles=6, valid_runs=2, valid_efp_jets=500)
+    assert recipe.run_options() == {"max_particles": 6, "max_jets": None, "valid_runs": 2, "valid_efp_jets": 500}
+
+
+def test_fakes_are_the_objectives_latents_through_the_generator():
+    """Global then per-particle noise on the step's generator, as sampling draws it (and as training always did)."""
+    from hepzoo.training import StepContext
+    from hepzoo_epic_gan.config import EpicGanConfig
+    from hepzoo_epic_gan.model import EpicGanModel
+    from hepzoo_epic_gan.train import EpicGanStep
+
+    torch.manual_seed(0)
+    model = EpicGanModel(EpicGanConfig(max_particles=6))
+    step = EpicGanStep(model)
+    assert step.objective is model.objective and step.objective.loss_name == "lsgan"
+    ctx = StepContext({"model": model}, {}, torch.device("cpu"), torch.Generator().manual_seed(5))
+    fake = step.fake(torch.zeros(4, 5, 3), ctx)
+    gen = torch.Generator().manual_seed(5)
+    z_global = torch.randn((4, model.config.generator.latent), generator=gen)
+    z_local = torch.randn((4, 5, model.config.generator.latent_local), generator=gen)
+    torch.testing.assert_close(fake, model.generator(z_global, z_local), rtol=0, atol=0)
 
 
 def test_time_limit_stops_and_saves(tmp_path, registry, make_jets):
