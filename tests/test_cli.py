@@ -107,3 +107,44 @@ def test_data_make_showers_with_fixed_energy(tmp_path, capsys):
 def test_evaluate_reference_must_exist(tmp_path, capsys):
     assert main(["evaluate", str(tmp_path / "none.h5"), "--reference", "no-such-dataset"]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def _edit_config(folder, edit):
+    path = folder / "config.json"
+    data = json.loads(path.read_text())
+    edit(data)
+    path.write_text(json.dumps(data))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("edit", "problem"),
+    [
+        (lambda d: d["config"].update(hidden=True), "config.hidden must be an integer, got true"),
+        (lambda d: d["config"].update(hidden="32"), 'config.hidden must be an integer, got "32"'),
+        (lambda d: d["config"].update(hidden=32.9), "config.hidden must be an integer, got 32.9"),
+        (lambda d: d.update(config={}), "config lacks the keys ['columns', 'hidden', 'prior_rows']"),
+        (lambda d: d["config"].pop("prior_rows"), "config lacks the keys ['prior_rows']"),
+        (lambda d: d.update(extra=1), "unknown keys ['extra']"),
+        (lambda d: d.pop("family"), "has no ['family']"),
+        (lambda d: d.update(schema_version="1"), "schema_version must be a positive integer"),
+    ],
+)
+def test_config_json_is_strict(tabular_model, tmp_path, capsys, edit, problem):
+    folder = tabular_model.save_pretrained(tmp_path / "m")
+    path = _edit_config(folder, edit)
+    assert main(["sample", f"local-dir:{folder}", "-n", "2", "-o", str(tmp_path / "x.h5"), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and str(path) in err and problem in err
+    assert not (tmp_path / "x.h5").exists()
+
+
+def test_config_json_list_or_bytes(tabular_model, tmp_path, capsys):
+    folder = tabular_model.save_pretrained(tmp_path / "m")
+    (folder / "config.json").write_text("[1, 2]")
+    assert main(["sample", f"local-dir:{folder}", "-n", "2", "-o", str(tmp_path / "x.h5")]) == 2
+    assert "holds a JSON list, not an object" in capsys.readouterr().err
+    (folder / "config.json").write_bytes(b'{"schema_version": 1, "family": "\xff"}')
+    assert main(["publish", str(folder), "--repo-id", "org/name", "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert "is not UTF-8 text" in err and len(err.strip().splitlines()) == 1

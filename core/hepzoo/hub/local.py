@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hepzoo.atomic import atomic_folder
-from hepzoo.config import read_json, structure, unstructure, write_json
+from hepzoo.config import read_model_json, structure, unstructure, write_json
 from hepzoo.errors import ConfigError, IntegrityError
 
 if TYPE_CHECKING:
@@ -89,7 +89,7 @@ def build_model(config_path: str | Path, expected_family: str | None = None) -> 
     from hepzoo.plugins.manager import get_registry
 
     config_path = Path(config_path)
-    data = read_json(config_path)
+    data = read_model_json(config_path)
     family = data.get("family")
     if expected_family and family != expected_family:
         raise ConfigError(f"{config_path.parent} holds a {family!r} model, expected {expected_family!r}")

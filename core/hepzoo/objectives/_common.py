@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
 import torch
 
 from hepzoo._random import rand, randn
-from hepzoo.errors import ConfigError
+from hepzoo.config import positive_int
 from hepzoo.masking import broadcast_mask
 
 __all__ = ["positive_int", "masked_mean", "normal", "uniform"]
-
-
-def positive_int(name: str, value: Any) -> int:
-    """``value`` as an int if it is a positive integer (not a bool), else one ConfigError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ConfigError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 def masked_mean(values: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import attrs
 
+from hepzoo.config import positive
+
 __all__ = ["GeneratorConfig", "CriticConfig", "EpicGanConfig", "FEATURES", "AUTHORS_ORDER"]
 
 # hepzoo's point-cloud feature order, and where each of the authors' features [pT, eta, phi] sits in it.
@@ -15,21 +17,21 @@ AUTHORS_ORDER = ("pt_rel", "eta_rel", "phi_rel")
 class GeneratorConfig:
     """EPiC generator sizes (Buhmann et al., arXiv:2301.08128; defaults of the released models)."""
 
-    latent: int = 10
-    latent_local: int = 3
-    hidden: int = 128
-    feats: int = 3
-    layers: int = 6
+    latent: int = attrs.field(default=10, validator=positive)
+    latent_local: int = attrs.field(default=3, validator=positive)
+    hidden: int = attrs.field(default=128, validator=positive)
+    feats: int = attrs.field(default=3, validator=positive)
+    layers: int = attrs.field(default=6, validator=positive)
 
 
 @attrs.define(frozen=True)
 class CriticConfig:
     """EPiC critic (discriminator) sizes; used for training only, never published."""
 
-    latent: int = 10
-    hidden: int = 128
-    feats: int = 3
-    layers: int = 3
+    latent: int = attrs.field(default=10, validator=positive)
+    hidden: int = attrs.field(default=128, validator=positive)
+    feats: int = attrs.field(default=3, validator=positive)
+    layers: int = attrs.field(default=3, validator=positive)
 
 
 @attrs.define(frozen=True)
@@ -38,6 +40,6 @@ class EpicGanConfig:
 
     generator: GeneratorConfig = attrs.field(factory=GeneratorConfig)
     critic: CriticConfig = attrs.field(factory=CriticConfig)
-    max_particles: int = 150
+    max_particles: int = attrs.field(default=150, validator=positive)
     norm_sigma: float = 5.0
     features: tuple[str, ...] = FEATURES

@@ -158,3 +158,22 @@ def test_rejects_data_without_mask(jets):
 
     with pytest.raises(InvalidDataError, match="mask"):
         EpicGanModel.from_training_data(Samples(x=jets.x, representation=jets.representation))
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"norm_sigma": True}, "config.norm_sigma must be a number, got true"),
+        ({"norm_sigma": "nan"}, 'config.norm_sigma must be a number, got "nan"'),
+        ({"max_particles": "150"}, 'config.max_particles must be an integer, got "150"'),
+        ({"max_particles": 150.9}, "config.max_particles must be an integer, got 150.9"),
+        ({"generator": {"latent": 10, "latent_local": 3, "hidden": 0, "feats": 3, "layers": 6}},
+         "config.generator: 'hidden' must be a positive integer, got 0"),
+    ],
+)
+def test_config_json_values_are_not_coerced(change, problem):
+    from hepzoo.config import unstructure
+
+    with pytest.raises(ConfigError) as info:
+        structure({**unstructure(EpicGanConfig()), **change}, EpicGanConfig, what="m/config.json")
+    assert str(info.value).startswith("m/config.json: ") and problem in str(info.value)
