@@ -16,7 +16,7 @@ from hepzoo.samples import Samples
 from hepzoo.testing.data import random_jets
 
 FAST = dict(num_eval_samples=200, min_samples=50, max_samples=100, num_points=3, fpd_num_batches=2)
-FAST.update(kpd_batch_size=60, kpd_num_batches=3)
+FAST.update(kpd_batch_size=60, kpd_num_batches=3, min_events=10)  # tiny samples, on purpose
 
 
 def _samples(n=120, p=15, spread=0.1, seed=0):

@@ -11,6 +11,7 @@ EVALUATORS = (
     EvaluatorSpec(
         "point_cloud",
         "hepzoo.evaluation.jets:evaluate_jets",
+        check="hepzoo.evaluation.checks:check_jets",
         metrics=("w1m", "w1p", "w1efp", "fpd", "kpd"),
         # the scales the JetNet papers print (Kansal et al., arXiv:2211.10295)
         scales={"w1m": 1e3, "w1p": 1e3, "w1efp": 1e5, "fpd": 1e3, "kpd": 1e3},
@@ -21,6 +22,7 @@ EVALUATORS = (
     EvaluatorSpec(
         "voxel",
         "hepzoo.evaluation.showers:evaluate_showers",
+        check="hepzoo.evaluation.checks:check_showers",
         metrics=("auc_cls-low", "auc_cls-high", "jsd_cls-low", "jsd_cls-high", "fpd_x1e3", "kpd_x1e3"),
         labels={"fpd_x1e3": "FPD ×10^3", "kpd_x1e3": "KPD ×10^3"},
         prefixes={"auc_": "classifier AUC ", "jsd_": "classifier JSD ", "sep_": "separation power "},

@@ -131,11 +131,13 @@ def _reference(spec: str):
 
 
 def cmd_evaluate(args) -> int:
-    from hepzoo.evaluation import evaluate, format_report, load_samples
+    from hepzoo.config import positive_int
+    from hepzoo.evaluation import check_samples, evaluate, format_report, load_samples
 
-    gen, ref = load_samples(args.generated), _reference(args.reference)
-    if args.max_events:
-        gen, ref = gen[: args.max_events], ref[: args.max_events]
+    limit = None if args.max_events is None else positive_int("--max-events", args.max_events)
+    gen = load_samples(args.generated)[:limit]
+    check_samples(gen, "generated")  # a broken or tiny file is refused before the reference is read
+    ref = _reference(args.reference)[:limit]
     options = {"classifier": None if args.classifier == "none" else args.classifier} if args.classifier else {}
     if options:
         from hepzoo.plugins.manager import get_registry

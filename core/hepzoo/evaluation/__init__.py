@@ -9,7 +9,7 @@ from hepzoo.errors import InvalidDataError
 from hepzoo.evaluation.report import format_report, ratio_histogram, write_metrics_json
 from hepzoo.samples import Samples
 
-__all__ = ["evaluate", "load_samples", "format_report", "write_metrics_json", "ratio_histogram"]
+__all__ = ["evaluate", "load_samples", "check_samples", "format_report", "write_metrics_json", "ratio_histogram"]
 
 
 def load_samples(obj: Samples | str | Path) -> Samples:
@@ -29,14 +29,28 @@ def evaluate(
     output_dir: str | Path | None = None,
     **opts: Any,
 ) -> dict[str, Any]:
-    """Metrics of ``gen`` vs ``reference`` (and truth vs truth); plots and metrics.json in ``output_dir``."""
-    from hepzoo.plugins.manager import get_registry
+    """Metrics of ``gen`` vs ``reference`` (and truth vs truth); plots and metrics.json in ``output_dir``.
 
-    gen, reference = load_samples(gen), load_samples(reference)
+    Degenerate or too-small samples are refused first (``check_samples``), the generated one
+    before the reference is read.
+    """
+    gen = load_samples(gen)
+    spec = check_samples(gen, "generated", **opts)
+    reference = load_samples(reference)
     kind, ref_kind = gen.representation.kind, reference.representation.kind
     if kind != ref_kind:
         raise InvalidDataError(
             f"cannot compare {kind} samples with a {ref_kind} reference; pass matching files"
         )
-    return get_registry().evaluator(kind).load()(gen, reference, output_dir, **opts)
+    spec.check_samples(reference, "reference", **opts)
+    return spec.load()(gen, reference, output_dir, **opts)
+
+
+def check_samples(samples: Samples, what: str = "generated", **opts: Any):
+    """Run the evaluator's checks (degenerate, absurd or too few events) on one sample; return the spec."""
+    from hepzoo.plugins.manager import get_registry
+
+    spec = get_registry().evaluator(samples.representation.kind)
+    spec.check_samples(samples, what, **opts)
+    return spec
 

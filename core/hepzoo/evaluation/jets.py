@@ -13,6 +13,7 @@ import numpy as np
 
 from hepzoo.data.jets.kinematics import jet_pt
 from hepzoo.errors import InvalidDataError
+from hepzoo.evaluation.checks import JET_METRICS, check_jets
 from hepzoo.evaluation.report import ratio_histogram, write_metrics_json
 from hepzoo.metrics import jets as jet_metrics
 from hepzoo.metrics.jets import JetSample
@@ -20,7 +21,6 @@ from hepzoo.samples import Samples
 
 __all__ = ["evaluate_jets", "JET_METRICS"]
 
-JET_METRICS = ("w1m", "w1p", "w1efp", "fpd", "kpd")
 _PLOTTED_EFPS = {1: "EFP d=1 (sum z_i z_j theta_ij)", 9: "EFP triangle", 17: "EFP square (n=4, d=4)"}
 
 
@@ -62,6 +62,11 @@ def _compute(real: _Jets, gen: _Jets, names: tuple[str, ...], opts: dict[str, An
         if name not in calls:
             raise InvalidDataError(f"unknown jet metric {name!r}; use some of {JET_METRICS}")
         v, e = calls[name](real, gen)
+        if not (np.isfinite(v).all() and np.isfinite(e).all()):
+            raise InvalidDataError(
+                f"{name} could not be computed on these samples (value {v}, error {e}); nothing is written. "
+                "Check the samples (empty jets?) and evaluate more events"
+            )
         out[name] = {"value": np.asarray(v).tolist(), "error": np.asarray(e).tolist()}
         if np.ndim(v):
             out[name]["mean"] = float(np.mean(v))
@@ -113,17 +118,17 @@ def evaluate_jets(
     ``opts`` pass metric settings (num_eval_samples, num_batches, min_samples, max_samples,
     num_points, fpd_num_batches, kpd_batch_size, kpd_num_batches; jetnet's defaults otherwise).
     With ``output_dir``, writes metrics.json and PNG histograms (with ratio panels) there.
+    Samples that are degenerate or smaller than each metric's minimum (``MIN_JET_EVENTS``;
+    ``min_events`` replaces it, for tests) are refused before any work (``check_jets``).
     """
     start = time.perf_counter()
     unknown = set(metrics) - set(JET_METRICS)
     if unknown:
         raise InvalidDataError(f"unknown jet metrics {sorted(unknown)}; use some of {JET_METRICS}")
-    sets = []
-    for obj in (reference, gen):
-        sets.append(_Jets(obj, dict(getattr(obj, "cond", {}) or {})))
-    real, fake = sets
-    if len(real.x) < 4:
-        raise InvalidDataError(f"the reference has {len(real.x)} jets; evaluation needs at least 4")
+    min_events = opts.pop("min_events", None)
+    real, fake = (_Jets(obj, dict(getattr(obj, "cond", {}) or {})) for obj in (reference, gen))
+    for what, jets in (("generated", fake), ("reference", real)):
+        check_jets(jets, what, tuple(metrics), truth_split, min_events)
     result: dict[str, Any] = {
         "representation": "point_cloud",
         "n_gen": len(fake.x),

@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 
 from hepzoo.atomic import atomic_path, atomic_write_text
+from hepzoo.errors import InvalidDataError
 
-__all__ = ["format_report", "write_metrics_json", "ratio_histogram", "save_figure", "to_jsonable"]
+__all__ = ["format_report", "write_metrics_json", "ratio_histogram", "save_figure", "to_jsonable", "non_finite_key"]
 
 
 def to_jsonable(obj: Any) -> Any:
@@ -30,9 +31,31 @@ def to_jsonable(obj: Any) -> Any:
     return obj
 
 
+def non_finite_key(obj: Any, where: str = "") -> str | None:
+    """The key path of the first NaN or inf in a nested result (None if every number is finite)."""
+    if isinstance(obj, dict):
+        items = obj.items()
+    elif isinstance(obj, (list, tuple)):
+        items = enumerate(obj)
+    else:
+        return (where or "value") if isinstance(obj, float) and not np.isfinite(obj) else None
+    for key, value in items:
+        found = non_finite_key(value, f"{where}.{key}" if where else str(key))
+        if found:
+            return found
+    return None
+
+
 def write_metrics_json(result: dict[str, Any], path: str | Path) -> Path:
-    """Write the result dict as JSON, atomically (temporary file, then rename)."""
-    return atomic_write_text(path, json.dumps(to_jsonable(result), indent=2, sort_keys=True))
+    """Write the result dict as strict JSON (no NaN or Infinity), atomically; a non-finite number is refused."""
+    data = to_jsonable(result)
+    bad = non_finite_key(data)
+    if bad:
+        raise InvalidDataError(
+            f"{bad} is not a finite number, so {path} is not written (JSON has no NaN/inf); "
+            "check the samples and evaluate more events"
+        )
+    return atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True, allow_nan=False))
 
 
 def _fmt(entry: dict[str, Any] | None) -> str:

@@ -14,6 +14,7 @@ import numpy as np
 
 from hepzoo.data.showers.geometry import Geometry
 from hepzoo.errors import InvalidDataError
+from hepzoo.evaluation.checks import check_showers
 from hepzoo.evaluation.report import ratio_histogram, save_figure, write_metrics_json
 from hepzoo.metrics.classifier import ClassifierSettings
 from hepzoo.metrics.shower_features import cls_high_inputs, high_level_features, min_energy
@@ -132,6 +133,9 @@ def evaluate_showers(
     """
     start = time.perf_counter()
     geometry = _check(gen, reference)
+    min_events = opts.pop("min_events", None)
+    for what, s in (("generated", gen), ("reference", reference)):
+        check_showers(s, what, truth_split, min_events)
     bad = set(classifiers) - set(CLASSIFIER_INPUTS)
     if bad:
         raise InvalidDataError(f"unknown classifiers {sorted(bad)}; use some of {CLASSIFIER_INPUTS}")
@@ -176,8 +180,6 @@ def _check(gen: Samples, reference: Samples) -> Geometry:
             )
         if "energy" not in s.cond:
             raise InvalidDataError(f"the {what} showers lack cond['energy'] (incident energy, MeV)")
-        if len(s) < 20:
-            raise InvalidDataError(f"the {what} sample has {len(s)} showers; evaluation needs at least 20")
     if gen.x.shape[1] != reference.x.shape[1]:
         raise InvalidDataError(
             f"generated showers have {gen.x.shape[1]} voxels, the reference {reference.x.shape[1]}; "

@@ -26,6 +26,9 @@ class EvaluatorSpec:
     table order; ``scales`` the factor a table prints a metric at; ``labels`` (exact names) and
     ``prefixes`` (``{"sep_": "separation power "}``) its row label; ``options`` the evaluation
     options beyond ``seed`` that the CLI may pass; ``errors_note`` what the error column means.
+    ``check`` (optional) is ``fn(samples, what, **options)``, raising InvalidDataError for samples
+    no metric should score (degenerate, too few); it runs on the generated sample before the
+    reference is read, so a broken file is refused at once.
     """
 
     representation: str
@@ -37,6 +40,7 @@ class EvaluatorSpec:
     options: tuple[str, ...] = ()
     errors_note: str = ""
     description: str = ""
+    check: str = ""
 
     @property
     def name(self) -> str:
@@ -44,6 +48,11 @@ class EvaluatorSpec:
 
     def load(self) -> Any:
         return _load(self.target)
+
+    def check_samples(self, samples: Any, what: str, **options: Any) -> None:
+        """Run ``check`` (if any) on ``samples`` ("generated" or "reference")."""
+        if self.check:
+            _load(self.check)(samples, what, **options)
 
     def scale(self, metric: str) -> float:
         return self.scales.get(metric, 1.0)

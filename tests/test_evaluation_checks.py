@@ -1,0 +1,108 @@
+"""Evaluation refuses what no metric should score: broken, degenerate or too-small samples; strict JSON."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pytest
+
+from hepzoo.cli.main import main
+from hepzoo.data.jetnet_io import write_jetnet
+from hepzoo.errors import InvalidDataError
+from hepzoo.evaluation import evaluate, write_metrics_json
+from hepzoo.evaluation.checks import MIN_JET_EVENTS, check_jets
+from hepzoo.representations.point_cloud import PointCloud
+from hepzoo.samples import Samples
+from hepzoo.testing.data import random_jets
+
+
+def _jets(n, p=10, seed=0):
+    x, mask = random_jets(n, p, 0.1, seed)
+    return Samples(x=x, representation=PointCloud(max_particles=p), mask=mask)
+
+
+def _file(tmp_path, name, samples):
+    return str(write_jetnet(tmp_path / name, samples))
+
+
+@pytest.fixture
+def reference_must_not_be_read(monkeypatch):
+    import hepzoo.cli.main as cli
+
+    def fail(spec):
+        raise AssertionError("the reference was read before the generated file was checked")
+
+    monkeypatch.setattr(cli, "_reference", fail)
+
+
+def _refused(capsys, argv, problem):
+    start = time.perf_counter()
+    assert main(argv) == 2
+    seconds = time.perf_counter() - start
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and problem in err, err
+    return seconds
+
+
+def test_jets_without_particles_are_refused(tmp_path, capsys, reference_must_not_be_read):
+    empty = _jets(600)
+    empty.x[:] = 0
+    empty.mask[:] = False
+    gen = _file(tmp_path, "empty.h5", empty)
+    _refused(capsys, ["evaluate", gen, "--reference", "x"], "every one of the 600 generated jets has 0 particles")
+
+
+def test_absurd_and_non_finite_values_are_refused(tmp_path, capsys, reference_must_not_be_read):
+    jets = _jets(600)
+    jets.x[3, 0, 0] = 1e30
+    with np.errstate(all="ignore"):  # the file's relative jet features overflow, as they would for a user
+        gen = _file(tmp_path, "far.h5", jets)
+    _refused(capsys, ["evaluate", gen, "--reference", "x"], "eta_rel = 1e+30 (jet 3, particle 0)")
+    with pytest.raises(InvalidDataError, match="NaN/inf particle values"):
+        check_jets(type("J", (), {"x": np.full((600, 2, 3), np.inf), "mask": np.ones((600, 2), bool)})())
+
+
+def test_a_one_event_file_is_refused_at_once(tmp_path, capsys, reference_must_not_be_read):
+    gen = _file(tmp_path, "one.h5", _jets(1))
+    seconds = _refused(capsys, ["evaluate", gen, "--reference", "x"], "the generated sample has 1 jets; FPD needs")
+    assert seconds < 1.0
+
+
+def test_minimum_sizes_per_metric_and_for_the_truth_halves():
+    n_fpd = MIN_JET_EVENTS["fpd"]
+    with pytest.raises(InvalidDataError, match=f"has 10 jets; FPD needs at least {n_fpd}"):
+        check_jets(_jets(10), "generated")
+    check_jets(_jets(n_fpd), "generated")
+    check_jets(_jets(MIN_JET_EVENTS["w1m"]), "generated", metrics=("w1m",))
+    with pytest.raises(InvalidDataError, match=f"at least {2 * n_fpd} \\(truth vs truth compares two halves"):
+        check_jets(_jets(n_fpd), "reference")
+    check_jets(_jets(n_fpd), "reference", truth_split=False)
+    with pytest.raises(InvalidDataError, match="has 10 jets"):  # the Python API refuses too
+        evaluate(_jets(10), _jets(2000))
+
+
+@pytest.mark.parametrize("value", ["-3", "0"])
+def test_max_events_must_be_positive(tmp_path, capsys, value):
+    gen = _file(tmp_path, "g.h5", _jets(20))
+    _refused(capsys, ["evaluate", gen, "--reference", gen, "--max-events", value],
+             f"--max-events must be a positive integer, got {value}")
+
+
+def test_metrics_json_is_strict(tmp_path):
+    result = {"gen_vs_reference": {"w1p": {"value": [0.1, float("inf"), 0.2], "error": [0, 0, 0]}}}
+    with pytest.raises(InvalidDataError, match=r"gen_vs_reference\.w1p\.value\.1 is not a finite number"):
+        write_metrics_json(result, tmp_path / "metrics.json")
+    assert not (tmp_path / "metrics.json").exists()
+    result["gen_vs_reference"]["w1p"]["value"][1] = np.float32(0.3)
+    write_metrics_json(result, tmp_path / "metrics.json")
+    assert json.loads((tmp_path / "metrics.json").read_text())["gen_vs_reference"]["w1p"]["value"][1] == 0.30000001192092896
+
+
+def test_a_metric_that_cannot_be_computed_is_refused(monkeypatch):
+    from hepzoo.evaluation import jets as evaluation
+
+    monkeypatch.setattr(evaluation.jet_metrics, "w1m", lambda *a, **k: (float("nan"), 0.0))
+    with pytest.raises(InvalidDataError, match="w1m could not be computed"):
+        evaluation.evaluate_jets(_jets(200), _jets(200), metrics=("w1m",), truth_split=False, num_eval_samples=50)
