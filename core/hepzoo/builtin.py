@@ -43,6 +43,7 @@ FORMATS = (
         "hepzoo.data.jetnet_io:read_jetnet",
         "hepzoo.data.jetnet_io:write_jetnet",
         "JetNet HDF5: particle_features [N, P, 4], jet_features [N, 4]",
+        streaming=True,
     ),
     FormatSpec(
         "calochallenge-hdf5",
@@ -51,6 +52,7 @@ FORMATS = (
         "hepzoo.data.calochallenge_io:read_calochallenge",
         "hepzoo.data.calochallenge_io:write_calochallenge",
         "CaloChallenge HDF5: incident_energies [N, 1], showers [N, voxels] in MeV",
+        streaming=True,
     ),
     FormatSpec(
         "tabular-hdf5",
@@ -59,6 +61,7 @@ FORMATS = (
         "hepzoo.data.tabular_io:read_tabular",
         "hepzoo.data.tabular_io:write_tabular",
         "tabular HDF5: table [N, columns] (columns attribute), conditions and metadata groups",
+        streaming=True,
     ),
 )
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import abc
+import os
 import secrets
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -14,16 +16,18 @@ from torch import nn
 
 from hepzoo._random import make_generator
 from hepzoo.conditions import Condition, check_given
+from hepzoo.config import positive_int
 from hepzoo.errors import ConfigError
 from hepzoo.masking import mask_from_counts
-from hepzoo.objectives._common import positive_int
 from hepzoo.objectives.base import GenerativeObjective, Law, LawFn
 from hepzoo.prior import ConditionPrior
 from hepzoo.representations.base import Representation
 from hepzoo.samplers.base import SamplerSpec
 from hepzoo.samples import Samples
 
-__all__ = ["Model", "resolve_device"]
+__all__ = ["Model", "resolve_device", "check_seed", "MAX_SEED"]
+
+MAX_SEED = 2**63 - 1  # torch.Generator.manual_seed takes a signed 64-bit integer
 
 
 def resolve_device(device: str | torch.device | None) -> torch.device:
@@ -32,11 +36,64 @@ def resolve_device(device: str | torch.device | None) -> torch.device:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
         dev = torch.device(device)
-    except RuntimeError as exc:
+    except (RuntimeError, TypeError) as exc:
         raise ConfigError(f"unknown device {device!r} ({exc}); use 'cpu', 'cuda' or 'cuda:N'") from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ConfigError(f"device {device!r} asked for, but torch sees no CUDA GPU; use --device cpu")
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ConfigError(f"device {device!r} asked for, but torch sees no CUDA GPU; use --device cpu")
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise ConfigError(
+                f"device {device!r} asked for, but torch sees {torch.cuda.device_count()} GPU(s); "
+                f"use cuda:0 to cuda:{torch.cuda.device_count() - 1}"
+            )
+    elif dev.type == "mps":
+        if not torch.backends.mps.is_available():
+            raise ConfigError(f"device {device!r} asked for, but torch sees no Apple GPU; use --device cpu")
+    elif dev.type != "cpu":
+        raise ConfigError(f"device {device!r} cannot run a model; use 'cpu', 'cuda' or 'cuda:N'")
     return dev
+
+
+def check_seed(seed: int | None) -> int:
+    """``seed`` if it is an integer in [0, 2^63 - 1]; without one, a fresh one from the OS (to record)."""
+    if seed is None:
+        return secrets.randbits(63)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed <= MAX_SEED:
+        raise ConfigError(f"seed must be an integer from 0 to 2^63-1 = {MAX_SEED}, got {seed!r}")
+    return int(seed)
+
+
+def _available_memory() -> int | None:
+    """Bytes of memory this machine can still give (MemAvailable), None where it cannot tell."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+# bytes per event and condition that drawing conditions holds at its peak (indices, values, jitter, copies)
+CONDITION_BYTES_PER_EVENT = 64
+
+
+def _check_condition_memory(n: int, n_conditions: int) -> None:
+    """Refuse up front an ``n`` whose per-event conditions cannot fit in memory (they are drawn at once)."""
+    if not n_conditions:
+        return
+    need = n * n_conditions * CONDITION_BYTES_PER_EVENT
+    free = _available_memory()
+    if free is not None and need > free:
+        raise ConfigError(
+            f"-n {n} events need about {need / 1e9:,.0f} GB of memory for their conditions alone, and this "
+            f"machine has {free / 1e9:,.1f} GB free; sample fewer events per run (distinct --seed) and "
+            "join the files with 'hepzoo data merge'"
+        )
 
 
 class Model(nn.Module, abc.ABC):
@@ -150,7 +207,33 @@ class Model(nn.Module, abc.ABC):
         (``seed``, ``batch_size``, device): noise is drawn batch by batch on the sampling device, so
         another batch size or CPU vs CUDA gives different (each reproducible) events; the drawn
         conditions depend on the seed only. ``meta`` records all three; without a ``seed`` one is
-        drawn from the OS and recorded, so every file can be remade.
+        drawn from the OS and recorded, so every file can be remade. ``sample_batches`` yields the
+        same events batch by batch (to write a file of any size).
+        """
+        parts = list(self.sample_batches(n, cond, sampler, steps, seed, batch_size, device, progress,
+                                         **sampler_options))
+        out = Samples.concatenate(parts)
+        out.meta = parts[-1].meta  # its "seconds" covers every batch
+        return out
+
+    def sample_batches(
+        self,
+        n: int,
+        cond: dict[str, Any] | None = None,
+        sampler: str | None = None,
+        steps: int | None = None,
+        seed: int | None = None,
+        batch_size: int | None = None,
+        device: str | torch.device | None = None,
+        progress: bool = False,
+        **sampler_options: Any,
+    ) -> Iterator[Samples]:
+        """``sample``'s events as Samples of ``batch_size`` events each, made as they are asked for.
+
+        Arguments as ``sample``; nothing runs until the first batch is asked for. Only the
+        per-event conditions of all ``n`` events are held (drawn first, as ``sample`` does, so the
+        events are the same); a request whose conditions cannot fit in memory is refused up front.
+        Each batch's ``meta`` holds ``seconds`` spent so far.
         """
         from hepzoo.plugins.manager import get_registry
 
@@ -164,42 +247,43 @@ class Model(nn.Module, abc.ABC):
             steps = self.default_steps if sampler_name == self.default_sampler else spec.default_steps
         steps = positive_int("steps", steps)
         dev = resolve_device(device)
-        if seed is None:
-            seed = secrets.randbits(63)  # fresh from the OS, recorded below
+        seed = check_seed(seed)
+        _check_condition_memory(n, len(self.conditions))
         prior_generator = make_generator(seed)
         noise_generator = prior_generator if dev.type == "cpu" else make_generator(seed, dev)
         conds = self.draw_conditions(n, prior_generator, cond)
+        arrays = self._condition_arrays(conds)
         self.to(dev).eval()
         grid = spec.make_grid(self.objective, steps, dev)
-        xs, masks = [], []
+        meta = {
+            "model": f"{self.family}/{self.tag}" if self.tag else self.family,
+            "sampler": sampler_name,
+            "steps": steps,
+            **({"sampler_options": options} if options else {}),
+            "seed": int(seed),
+            "batch_size": batch_size,
+            "device": str(dev),
+        }
         bar = _progress(n, progress, f"sampling {self.tag or self.family}")
-        start = time.perf_counter()
-        with torch.inference_mode():
+        elapsed = 0.0
+        try:
             for lo in range(0, n, batch_size):
                 hi = min(lo + batch_size, n)
                 chunk = {k: v[lo:hi] for k, v in conds.items()}
-                x, mask = self.generate_batch(hi - lo, chunk, spec, grid, noise_generator, dev, options)
-                xs.append(x)
-                masks.append(mask)
+                start = time.perf_counter()
+                with torch.inference_mode():
+                    x, mask = self.generate_batch(hi - lo, chunk, spec, grid, noise_generator, dev, options)
+                elapsed += time.perf_counter() - start
                 bar.update(len(x))
-        bar.close()
-        elapsed = time.perf_counter() - start
-        return Samples(
-            x=np.concatenate(xs),
-            representation=self.representation,
-            mask=None if masks[0] is None else np.concatenate(masks),
-            cond=self._condition_arrays(conds),
-            meta={
-                "model": f"{self.family}/{self.tag}" if self.tag else self.family,
-                "sampler": sampler_name,
-                "steps": steps,
-                **({"sampler_options": options} if options else {}),
-                "seed": int(seed),
-                "batch_size": batch_size,
-                "device": str(dev),
-                "seconds": elapsed,
-            },
-        )
+                yield Samples(
+                    x=x,
+                    representation=self.representation,
+                    mask=mask,
+                    cond={k: v[lo:hi] for k, v in arrays.items()},
+                    meta={**meta, "seconds": elapsed},
+                )
+        finally:
+            bar.close()
 
     def _condition_arrays(self, conds: dict[str, torch.Tensor]) -> dict[str, np.ndarray]:
         """Drawn conditions as arrays: int64 for declared integer and categorical ones."""

@@ -8,7 +8,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from hepzoo.errors import ConfigError, HepzooError, PluginError
+from hepzoo.errors import ConfigError, HepzooError, OutputError, PluginError
 
 __all__ = ["main", "build_parser"]
 
@@ -25,6 +25,12 @@ def _parse_cond(items: list[str]) -> dict[str, str]:
             raise ConfigError(f"--cond {key} given twice; give each condition once")
         cond[key] = value
     return cond
+
+
+def _output_named(output: str) -> None:
+    """Refuse an empty ``-o`` (the shell's ``-o ''``) by name, before any work."""
+    if not output.strip():
+        raise OutputError("-o is empty; give a file or folder name such as out/jets.h5")
 
 
 def cmd_plugins(args) -> int:
@@ -96,10 +102,13 @@ def cmd_info(args) -> int:
 
 
 def cmd_sample(args) -> int:
+    """Sample batch by batch straight into the file: it is opened (location checked) before any sampling."""
     import hepzoo
+    from hepzoo.data.formats import write_samples
 
+    _output_named(args.output)
     model = hepzoo.load(args.model)
-    samples = model.sample(
+    batches = model.sample_batches(
         args.n,
         cond=_parse_cond(args.cond) or None,
         sampler=args.sampler,
@@ -109,9 +118,16 @@ def cmd_sample(args) -> int:
         device=args.device,
         progress=not args.quiet,
     )
-    path = samples.save(args.output)
-    seconds = samples.meta.get("seconds", 0.0)
-    rate = f" ({args.n / seconds:,.0f} events/s on {samples.meta['device']})" if seconds else ""
+    last: dict = {}
+
+    def recorded():
+        for batch in batches:
+            last.update(batch.meta)
+            yield batch
+
+    path = write_samples(recorded(), args.output, representation=model.representation)
+    seconds = last.get("seconds", 0.0)
+    rate = f" ({args.n / seconds:,.0f} events/s on {last['device']})" if seconds else ""
     print(f"wrote {args.n} events to {path}{rate}")
     return 0
 

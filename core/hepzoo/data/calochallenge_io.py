@@ -10,6 +10,7 @@ reader ignores.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +18,7 @@ import h5py
 import numpy as np
 
 from hepzoo.data.condition_columns import read_condition_columns, write_condition_columns
-from hepzoo.data.h5 import atomic_h5
+from hepzoo.data.h5 import append_rows, as_batches, atomic_h5, writing
 from hepzoo.errors import ConfigError, InvalidDataError
 
 if TYPE_CHECKING:
@@ -46,29 +47,43 @@ def create_calochallenge(f: h5py.File, n: int, n_voxels: int, meta: dict[str, An
         compression="gzip",
         chunks=_showers_chunks(n, n_voxels),
     )
+    _write_meta(f, meta)
+    return energies, showers
+
+
+def _write_meta(f: h5py.File, meta: dict[str, Any] | None) -> None:
     if meta:
         group = f.create_group(METADATA_GROUP)
         for key, value in meta.items():
             group.attrs[key] = json.dumps(value, default=str)
-    return energies, showers
 
 
-def write_calochallenge(path: str | Path, samples: Samples, meta: dict[str, Any] | None = None) -> Path:
-    """Write voxel Samples (``cond["energy"]`` in MeV) as a CaloChallenge HDF5 file, atomically."""
+def write_calochallenge(
+    path: str | Path, samples: Samples | Iterable[Samples], meta: dict[str, Any] | None = None
+) -> Path:
+    """Write voxel Samples (``cond["energy"]`` in MeV) as a CaloChallenge HDF5 file, atomically.
+
+    ``samples`` is one Samples or an iterable of batches, appended as they come (one batch in
+    memory at a time); the last batch's ``meta`` and ``meta`` go to the metadata group.
+    """
     path = Path(path)
-    if "energy" not in samples.cond:
-        raise InvalidDataError(
-            "CaloChallenge files need the incident energy per shower: pass cond={'energy': E_MeV} in Samples"
-        )
-    x = np.asarray(samples.x, dtype=np.float32)
-    energy = np.asarray(samples.cond["energy"], dtype=np.float64).reshape(-1, 1)
-    meta = {**samples.meta, **(meta or {})}
-    meta.setdefault("geometry", getattr(samples.representation, "name", ""))
-    with atomic_h5(path) as f:
-        e_ds, s_ds = create_calochallenge(f, len(x), x.shape[1], meta)
-        e_ds[...] = energy
-        s_ds[...] = x
-        write_condition_columns(f, samples.cond, skip=("energy",))
+    with writing(path), atomic_h5(path) as f:
+        last = None
+        for batch in as_batches(samples):
+            last = batch
+            if "energy" not in batch.cond:
+                raise InvalidDataError(
+                    "CaloChallenge files need the incident energy per shower: pass cond={'energy': E_MeV} in Samples"
+                )
+            x = np.asarray(batch.x, dtype=np.float32)
+            append_rows(f, "incident_energies", np.asarray(batch.cond["energy"], dtype=np.float64).reshape(-1, 1))
+            append_rows(f, "showers", x, chunks=_showers_chunks(len(x), x.shape[1]))
+            write_condition_columns(f, batch.cond, skip=("energy",))
+        if last is None:
+            raise InvalidDataError(f"a CaloChallenge file needs at least one shower; none for {path}")
+        meta = {**last.meta, **(meta or {})}
+        meta.setdefault("geometry", getattr(last.representation, "name", ""))
+        _write_meta(f, meta)
     return path
 
 

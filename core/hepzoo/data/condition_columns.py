@@ -13,13 +13,15 @@ CONDITIONS_GROUP = "conditions"
 
 
 def write_condition_columns(f: h5py.File, cond: Mapping[str, np.ndarray], skip: Iterable[str] = ()) -> None:
-    """Write every condition not in ``skip`` as ``conditions/<name>`` (its dtype kept)."""
+    """Write (append, for a file written batch by batch) every condition not in ``skip`` as ``conditions/<name>``."""
+    from hepzoo.data.h5 import append_rows
+
     rest = {k: np.asarray(v) for k, v in cond.items() if k not in set(skip)}
     if not rest:
         return
-    group = f.create_group(CONDITIONS_GROUP)
+    group = f.require_group(CONDITIONS_GROUP)
     for name, values in rest.items():
-        group.create_dataset(name, data=values.reshape(len(values)), compression="gzip")
+        append_rows(group, name, values.reshape(len(values)))
 
 
 def read_condition_columns(f: h5py.File, sel: slice = slice(None)) -> dict[str, np.ndarray]:

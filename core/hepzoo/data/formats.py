@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -52,12 +53,25 @@ def read_samples(path: str | Path, representation: Representation | None = None)
     return samples
 
 
-def write_samples(samples: Samples, path: str | Path, format: str | None = None) -> Path:
-    """Write ``samples`` in ``format`` (a registered name), or the one registered for their representation."""
+def write_samples(
+    samples: Samples | Iterable[Samples],
+    path: str | Path,
+    format: str | None = None,
+    representation: Representation | None = None,
+) -> Path:
+    """Write ``samples`` in ``format`` (a registered name), or the one registered for their representation.
+
+    ``samples`` may be an iterable of Samples batches (e.g. ``Model.sample_batches``), given with
+    their ``representation``: a streaming format appends them as they come, holding one batch in
+    memory, and opens the file (checking the location) before the first batch is drawn.
+    """
     from hepzoo.plugins.manager import get_registry
+    from hepzoo.samples import Samples
 
     registry = get_registry()
-    kind = samples.representation.kind
+    if not isinstance(samples, Samples) and representation is None:
+        raise ConfigError("write_samples of batches needs their representation=")
+    kind = (samples.representation if isinstance(samples, Samples) else representation).kind
     if format is not None:
         spec = registry.get("format", format).extra["spec"]
         if spec.representation != kind:
@@ -70,4 +84,6 @@ def write_samples(samples: Samples, path: str | Path, format: str | None = None)
             names = ", ".join(s.name for s in writable)
             raise ConfigError(f"{kind} samples can be written as {names}; pass format=")
         spec = writable[0]
+    if not isinstance(samples, Samples) and not spec.streaming:
+        samples = Samples.concatenate(list(samples))  # this format cannot append: join the batches
     return Path(spec.write(Path(path), samples))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import numpy as np
 
 from hepzoo.atomic import atomic_path
 
-__all__ = ["atomic_h5", "write_metadata", "read_metadata"]
+__all__ = ["atomic_h5", "writing", "append_rows", "as_batches", "write_metadata", "read_metadata"]
 
 _JSON_KEYS = "_json_keys"
 
@@ -22,6 +23,55 @@ def atomic_h5(path: str | Path):
     """An ``h5py.File`` open on a temporary name beside ``path``, renamed to ``path`` only if the block succeeds."""
     with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
         yield f
+
+
+@contextlib.contextmanager
+def writing(path: str | Path) -> Iterator[None]:
+    """An OS failure while ``path`` is written (disk full, no permission) as one OutputError naming it."""
+    from hepzoo.errors import HepzooError, OutputError
+
+    try:
+        yield
+    except HepzooError:
+        raise
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write {path} ({getattr(exc, 'strerror', None) or exc}); "
+            "free some space or choose another location with -o"
+        ) from None
+
+
+def append_rows(group: h5py.Group, name: str, rows: np.ndarray, **create: Any) -> h5py.Dataset:
+    """Append ``rows`` to the resizable dataset ``name`` (created, gzip-compressed, on the first call).
+
+    The streaming writers' one primitive: a file grows batch by batch, so writing ``n`` events
+    never holds more than one batch in memory. ``create`` passes dataset options (chunks, attrs
+    are set by the caller).
+    """
+    rows = np.asarray(rows)
+    if name not in group:
+        create.setdefault("compression", "gzip")
+        create.setdefault("chunks", True)
+        return group.create_dataset(name, data=rows, maxshape=(None, *rows.shape[1:]), **create)
+    ds = group[name]
+    if ds.shape[1:] != rows.shape[1:]:
+        from hepzoo.errors import InvalidDataError
+
+        raise InvalidDataError(f"{name}: a batch of shape {rows.shape} does not continue rows of {ds.shape[1:]}")
+    start = ds.shape[0]
+    ds.resize(start + len(rows), axis=0)
+    ds[start:] = rows
+    return ds
+
+
+def as_batches(samples: Any) -> Iterator[Any]:
+    """One Samples as a single batch, or the batches of an iterable of Samples, as they come."""
+    from hepzoo.samples import Samples
+
+    if isinstance(samples, Samples):
+        yield samples
+    else:
+        yield from samples
 
 
 def write_metadata(group: h5py.Group, meta: dict[str, Any]) -> None:

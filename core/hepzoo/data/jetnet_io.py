@@ -17,6 +17,7 @@ pT_sum / pT_jet (about 1), eta in relative coordinates (about 0) and m / pT_jet,
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ import numpy as np
 
 from hepzoo.conditions import JET_TYPE
 from hepzoo.data.condition_columns import read_condition_columns, write_condition_columns
-from hepzoo.data.h5 import atomic_h5, read_metadata, write_metadata
+from hepzoo.data.h5 import append_rows, as_batches, atomic_h5, read_metadata, write_metadata, writing
 from hepzoo.errors import InvalidDataError
 from hepzoo.masking import apply_mask
 from hepzoo.representations.point_cloud import PointCloud
@@ -59,14 +60,33 @@ def relative_jet_features(x: np.ndarray, mask: np.ndarray) -> dict[str, np.ndarr
     return {"pt": pt, "eta": eta, "mass": mass}
 
 
-def write_jetnet(path: str | Path, samples: Samples, metadata: dict[str, Any] | None = None) -> Path:
+def write_jetnet(path: str | Path, samples: Samples | Iterable[Samples], metadata: dict[str, Any] | None = None) -> Path:
     """Write point-cloud samples as a JetNet HDF5 file (atomically); return the path.
 
-    ``jet_features`` holds ``samples.cond``'s absolute "pt", "eta", "mass" (GeV; NaN for those it
-    lacks) and the mask's count; ``relative_jet_features`` is written too (module docstring).
-    ``cond["type"]`` goes to ``jet_type``, every other condition to ``conditions/<name>``.
-    ``samples.meta`` and ``metadata`` go to the ``metadata`` group.
+    ``samples`` is one Samples or an iterable of Samples batches, appended as they come (so a
+    file of any size is written holding one batch in memory; the file is opened, and its
+    location checked, before the first batch is drawn). ``jet_features`` holds ``samples.cond``'s
+    absolute "pt", "eta", "mass" (GeV; NaN for those it lacks) and the mask's count;
+    ``relative_jet_features`` is written too (module docstring). ``cond["type"]`` goes to
+    ``jet_type``, every other condition to ``conditions/<name>``. The last batch's ``meta`` and
+    ``metadata`` go to the ``metadata`` group.
     """
+    path = Path(path)
+    with writing(path), atomic_h5(path) as f:
+        meta = None
+        for batch in as_batches(samples):
+            meta = _append_jetnet(f, batch)
+        if meta is None:
+            raise InvalidDataError(f"no events to write to {path}; pass at least one batch")
+        meta = {**meta, **(metadata or {})}
+        meta.pop("jet_features_units", None)
+        meta.pop("jet_features_note", None)
+        write_metadata(f.create_group("metadata"), meta)
+    return path
+
+
+def _append_jetnet(f: h5py.File, samples: Samples) -> dict[str, Any]:
+    """Append one batch of jets to an open JetNet file; return its meta."""
     rep = samples.representation
     features = tuple(getattr(rep, "features", ()))
     if features != JETNET_FEATURES:
@@ -79,9 +99,6 @@ def write_jetnet(path: str | Path, samples: Samples, metadata: dict[str, Any] | 
     mask = np.asarray(mask, dtype=bool)
     x = apply_mask(x, mask).astype(np.float32)
     n_particles = mask.sum(axis=1)
-    meta = {**samples.meta, **(metadata or {})}
-    meta.pop("jet_features_units", None)
-    meta.pop("jet_features_note", None)
     known = [k for k in ABSOLUTE_JET_FEATURES if k in samples.cond]
     unknown = [k for k in ABSOLUTE_JET_FEATURES if k not in samples.cond]
     jet = np.full((len(x), 4), np.nan, dtype=np.float64)
@@ -94,21 +111,24 @@ def write_jetnet(path: str | Path, samples: Samples, metadata: dict[str, Any] | 
     rel = relative_jet_features(x, mask)
     relative = np.stack([rel["pt"], rel["eta"], rel["mass"]], axis=1).astype(np.float32)
     particle_features = np.concatenate([x, mask[..., None].astype(np.float32)], axis=-1)
-    path = Path(path)
-    with atomic_h5(path) as f:
-        f.create_dataset("particle_features", data=particle_features, compression="gzip", chunks=True)
-        ds = f.create_dataset("jet_features", data=jet.astype(np.float32), compression="gzip", chunks=True)
+    first = "particle_features" not in f
+    append_rows(f, "particle_features", particle_features)
+    ds = append_rows(f, "jet_features", jet.astype(np.float32))
+    if first:
         ds.attrs["columns"] = ",".join(JET_FEATURES)
         ds.attrs["unknown"] = ",".join(unknown)
-        ds = f.create_dataset("relative_jet_features", data=relative, compression="gzip", chunks=True)
+    elif ds.attrs["unknown"] != ",".join(unknown):
+        raise InvalidDataError(f"a batch carries jet features {known}, unlike the batches before it")
+    ds = append_rows(f, "relative_jet_features", relative)
+    if first:
         ds.attrs["columns"] = ",".join(RELATIVE_JET_FEATURES)
-        if "type" in samples.cond:
-            types = f.create_dataset("jet_type", data=np.asarray(samples.cond["type"], dtype=np.int64))
+    if "type" in samples.cond:
+        types = append_rows(f, "jet_type", np.asarray(samples.cond["type"], dtype=np.int64), compression=None, chunks=True)
+        if first:
             types.attrs["labels"] = ",".join(JET_TYPE.labels)
-        skip = {"n_particles", "type", *known}
-        write_condition_columns(f, samples.cond, skip=skip)
-        write_metadata(f.create_group("metadata"), meta)
-    return path
+    skip = {"n_particles", "type", *known}
+    write_condition_columns(f, samples.cond, skip=skip)
+    return dict(samples.meta)
 
 
 def _fail(path: Path, problem: str, fix: str) -> InvalidDataError:

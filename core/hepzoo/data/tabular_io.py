@@ -6,6 +6,7 @@ Per-event conditions go to the ``conditions`` group (one dataset each, dtype kep
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +14,7 @@ import h5py
 import numpy as np
 
 from hepzoo.data.condition_columns import read_condition_columns, write_condition_columns
-from hepzoo.data.h5 import atomic_h5, read_metadata, write_metadata
+from hepzoo.data.h5 import append_rows, as_batches, atomic_h5, read_metadata, write_metadata, writing
 from hepzoo.errors import InvalidDataError
 
 if TYPE_CHECKING:
@@ -25,18 +26,27 @@ __all__ = ["write_tabular", "read_tabular", "TABLE"]
 TABLE = "table"
 
 
-def write_tabular(path: str | Path, samples: Samples, metadata: dict[str, Any] | None = None) -> Path:
-    """Write tabular samples (their conditions and metadata too) atomically; return the path."""
-    columns = tuple(getattr(samples.representation, "columns", ()))
-    x = np.asarray(samples.x)
-    if x.ndim != 2 or x.shape[1] != len(columns):
-        raise InvalidDataError(f"tables must have shape [N, {len(columns)}] ({', '.join(columns)}); got {x.shape}")
+def write_tabular(
+    path: str | Path, samples: Samples | Iterable[Samples], metadata: dict[str, Any] | None = None
+) -> Path:
+    """Write tabular samples (one Samples or an iterable of batches, appended as they come) atomically."""
     path = Path(path)
-    with atomic_h5(path) as f:
-        ds = f.create_dataset(TABLE, data=x, compression="gzip", chunks=True)
-        ds.attrs["columns"] = ",".join(columns)
-        write_condition_columns(f, samples.cond)
-        write_metadata(f.create_group("metadata"), {**samples.meta, **(metadata or {})})
+    with writing(path), atomic_h5(path) as f:
+        last = None
+        for batch in as_batches(samples):
+            last = batch
+            columns = tuple(getattr(batch.representation, "columns", ()))
+            x = np.asarray(batch.x)
+            if x.ndim != 2 or x.shape[1] != len(columns):
+                raise InvalidDataError(
+                    f"tables must have shape [N, {len(columns)}] ({', '.join(columns)}); got {x.shape}"
+                )
+            ds = append_rows(f, TABLE, x)
+            ds.attrs["columns"] = ",".join(columns)
+            write_condition_columns(f, batch.cond)
+        if last is None:
+            raise InvalidDataError(f"no rows to write to {path}; pass at least one batch")
+        write_metadata(f.create_group("metadata"), {**last.meta, **(metadata or {})})
     return path
 
 

@@ -77,7 +77,10 @@ class EvaluatorSpec:
 class FormatSpec:
     """A community file format: the HDF5 datasets that identify it, its reader and writer.
 
-    ``reader`` is ``fn(path) -> Samples``; ``writer`` is ``fn(path, samples) -> Path``.
+    ``reader`` is ``fn(path) -> Samples``; ``writer`` is ``fn(path, samples) -> Path``. A
+    ``streaming`` writer also takes an iterable of Samples batches and appends them as they come
+    (one batch in memory; the file is opened before the first batch is drawn); batches for a
+    writer that does not stream are joined in memory first.
     """
 
     name: str
@@ -86,6 +89,7 @@ class FormatSpec:
     reader: str
     writer: str = ""
     description: str = ""
+    streaming: bool = False
 
     @property
     def target(self) -> str:
