@@ -72,3 +72,46 @@ def test_an_unknown_file_names_the_known_formats(tmp_path, registry):
         f["something"] = np.zeros(3)
     with pytest.raises(InvalidDataError, match=r"no known format \(.*jetnet-hdf5 \(particle_features\).*\['something'\]"):
         read_samples(tmp_path / "odd.h5")
+
+
+def _same_file_content(a, b):
+    """Every dataset of two HDF5 files holds the same values (metadata aside)."""
+    with h5py.File(a) as fa, h5py.File(b) as fb:
+        names: list[str] = []
+        fa.visit(lambda n: names.append(n) if isinstance(fa[n], h5py.Dataset) else None)
+        others: list[str] = []
+        fb.visit(lambda n: others.append(n) if isinstance(fb[n], h5py.Dataset) else None)
+        assert sorted(names) == sorted(others)
+        for name in names:
+            np.testing.assert_array_equal(fa[name][()], fb[name][()], err_msg=name)
+            assert dict(fa[name].attrs) == dict(fb[name].attrs)
+
+
+def test_batches_stream_into_the_same_jetnet_file(tmp_path, registry):
+    x, mask = random_jets(50, 30, seed=1)
+    cond = {"pt": np.linspace(500, 900, 50).astype(np.float32), "type": np.arange(50) % 5,
+            "n_particles": mask.sum(1), "extra": np.arange(50.0)}
+    jets = Samples(x=x, representation=PointCloud(max_particles=30), mask=mask, cond=cond, meta={"seed": 1})
+    whole = write_samples(jets, tmp_path / "whole.h5")
+    streamed = write_samples((jets[i : i + 7] for i in range(0, 50, 7)), tmp_path / "streamed.h5",
+                             representation=jets.representation)
+    _same_file_content(whole, streamed)
+
+
+def test_batches_stream_into_the_same_calochallenge_file(tmp_path, registry):
+    from hepzoo.representations import Voxel
+
+    rep = Voxel.from_geometry("ds2")
+    rng = np.random.default_rng(0)
+    showers = Samples(x=rng.exponential(1.0, (9, rep.n_voxels)).astype(np.float32), representation=rep,
+                      cond={"energy": np.linspace(1e3, 1e4, 9), "tag": np.arange(9)})
+    whole = write_samples(showers, tmp_path / "whole.h5")
+    streamed = write_samples((showers[i : i + 4] for i in range(0, 9, 4)), tmp_path / "streamed.h5",
+                             representation=rep)
+    _same_file_content(whole, streamed)
+
+
+def test_no_batches_is_an_error_and_no_file(tmp_path, registry):
+    with pytest.raises(InvalidDataError, match="no events"):
+        write_samples(iter([]), tmp_path / "none.h5", representation=PointCloud(max_particles=3))
+    assert list(tmp_path.iterdir()) == []

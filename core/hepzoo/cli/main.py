@@ -33,6 +33,20 @@ def _output_named(output: str) -> None:
         raise OutputError("-o is empty; give a file or folder name such as out/jets.h5")
 
 
+def _check_disk(output: str, n: int, first) -> None:
+    """Refuse, after the first batch, ``n`` events whose arrays (uncompressed) exceed the free disk space."""
+    import numpy as np
+
+    per_event = sum(np.asarray(a).nbytes for a in first.numpy().values()) / max(len(first), 1)
+    folder = Path(output).resolve().parent
+    free = shutil.disk_usage(folder).free
+    if per_event * n > free:
+        raise OutputError(
+            f"-n {n} events take up to {per_event * n / 1e9:,.1f} GB ({per_event:,.0f} bytes each before "
+            f"compression) and {folder} has {free / 1e9:,.1f} GB free; ask for fewer events or write elsewhere"
+        )
+
+
 def cmd_plugins(args) -> int:
     from hepzoo.plugins.manager import plugin_report
 
@@ -121,7 +135,9 @@ def cmd_sample(args) -> int:
     last: dict = {}
 
     def recorded():
-        for batch in batches:
+        for i, batch in enumerate(batches):
+            if i == 0:
+                _check_disk(args.output, args.n, batch)
             last.update(batch.meta)
             yield batch
 
