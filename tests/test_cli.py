@@ -148,3 +148,64 @@ def test_config_json_list_or_bytes(tabular_model, tmp_path, capsys):
     assert main(["publish", str(folder), "--repo-id", "org/name", "--dry-run"]) == 2
     err = capsys.readouterr().err
     assert "is not UTF-8 text" in err and len(err.strip().splitlines()) == 1
+
+
+def test_did_you_mean_ignores_case(registry, capsys):
+    assert main(["info", "EPIC-GAN/JETNET150-TOP"]) == 2
+    assert "did you mean 'epic-gan/jetnet150-top'" in capsys.readouterr().err
+
+
+def test_debug_is_accepted_after_the_subcommand(registry):
+    from hepzoo.errors import ModelNotFoundError
+
+    with pytest.raises(ModelNotFoundError):
+        main(["info", "nobody/nothing", "--debug"])
+
+
+@pytest.mark.parametrize(
+    ("extra", "problem"),
+    [
+        (["--set", "e_min=abc"], "--set e_min takes a number (default 1000.0), got 'abc'"),
+        (["--set", "e_max=nan"], "--set e_max takes a finite number"),
+        (["--workers", "0"], "--workers must be a positive integer, got 0"),
+        (["--workers", "-1"], "--workers must be a positive integer, got -1"),
+    ],
+)
+def test_data_make_parses_options_by_their_type(tmp_path, capsys, extra, problem):
+    assert main(["data", "make", "calochallenge-ds2", "-n", "2", "-o", str(tmp_path / "x.h5"), "-q", *extra]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and problem in err
+    assert not (tmp_path / "x.h5").exists()
+
+
+def test_quiet_data_make_prints_no_fastjet_banner(tmp_path):
+    import subprocess
+    import sys
+
+    pytest.importorskip("pythia8mc")
+    pytest.importorskip("fastjet")
+    out = subprocess.run([sys.executable, "-m", "hepzoo.cli.main", "data", "make", "jetnet30-top", "-n", "2", "-o",
+                          str(tmp_path / "j.h5"), "-q"], capture_output=True, text=True, check=True)
+    assert "FastJet" not in out.stdout + out.stderr
+    assert out.stdout.strip() == f"wrote 2 events of jetnet30-top to {tmp_path / 'j.h5'}"
+
+
+def test_convert_refuses_bad_inputs_and_outputs_before_any_work(registry, tmp_path, capsys):
+    (tmp_path / "empty.tar").write_bytes(b"")
+    (tmp_path / "pickle.safetensors").write_bytes(b"\x80\x04\x95\x0b\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x01a\x94K\x01s.")
+    (tmp_path / "thesis.tex").write_text("keep me")
+    convert = ["convert", "epic-gan"]
+    cases = [
+        ([str(tmp_path / "empty.tar"), "-o", str(tmp_path / "m")], "is empty (0 bytes)"),
+        (["/dev/null", "-o", str(tmp_path / "m")], "is not a regular file"),
+        ([str(tmp_path / "pickle.safetensors"), "-o", str(tmp_path / "m"), "--multiplicities", "x.h5"],
+         "is not a safetensors file"),
+        ([str(tmp_path / "pickle.safetensors"), "-o", str(tmp_path / "thesis.tex")],
+         "thesis.tex exists and is a file, not a hepzoo model folder"),
+        ([str(tmp_path / "pickle.safetensors"), "-o", ""], "-o is empty"),
+    ]
+    for args, problem in cases:
+        assert main([*convert, *args]) == 2
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and problem in err, err
+    assert (tmp_path / "thesis.tex").read_text() == "keep me"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from hepzoo.errors import OutputError, TargetBusyError
 
-__all__ = ["atomic_path", "atomic_write_text", "atomic_folder"]
+__all__ = ["atomic_path", "atomic_write_text", "atomic_folder", "check_folder_target"]
 
 PARTIAL_SUFFIX = ".partial"
 
@@ -128,6 +128,28 @@ def _is_empty_dir(path: Path) -> bool:
     return path.is_dir() and not any(path.iterdir())
 
 
+def check_folder_target(path: str | Path, may_replace: Callable[[Path], bool], what: str = "folder") -> Path:
+    """Raise an OutputError unless ``path`` is new, an empty folder or one ``may_replace`` accepts.
+
+    What ``atomic_folder`` checks before and after writing; a command calls it first to refuse a
+    bad ``-o`` before any work.
+    """
+    path = Path(path)
+    resolved = path.resolve()
+    _check_target(resolved)
+    if resolved.exists() and not resolved.is_dir():
+        raise OutputError(f"{path} exists and is a file, not a {what}; remove it or write elsewhere")
+    if resolved.is_dir() and not _is_empty_dir(resolved) and not may_replace(resolved):
+        raise OutputError(
+            f"{path} exists and is not a {what}; hepzoo replaces only a {what} it wrote. "
+            "Choose a new or empty folder"
+        )
+    cwd = Path.cwd().resolve()
+    if resolved.is_dir() and (cwd == resolved or resolved in cwd.parents):
+        raise OutputError(f"{path} is the current folder (or holds it); write the {what} to a subfolder")
+    return resolved
+
+
 @contextlib.contextmanager
 def atomic_folder(
     path: str | Path, may_replace: Callable[[Path], bool], what: str = "folder"
@@ -141,19 +163,9 @@ def atomic_folder(
     """
     path = Path(path)
     resolved = path.resolve()
-    _check_target(resolved)
 
     def refuse_unless_replaceable() -> None:
-        if resolved.exists() and not resolved.is_dir():
-            raise OutputError(f"{path} exists and is a file, not a {what}; remove it or write elsewhere")
-        if resolved.is_dir() and not _is_empty_dir(resolved) and not may_replace(resolved):
-            raise OutputError(
-                f"{path} exists and is not a {what}; hepzoo replaces only a {what} it wrote. "
-                "Choose a new or empty folder"
-            )
-        cwd = Path.cwd().resolve()
-        if resolved.is_dir() and (cwd == resolved or resolved in cwd.parents):
-            raise OutputError(f"{path} is the current folder (or holds it); write the {what} to a subfolder")
+        check_folder_target(path, may_replace, what)
 
     refuse_unless_replaceable()
     _make_parent(resolved)

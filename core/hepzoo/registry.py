@@ -246,6 +246,9 @@ def _deprecated(method: str) -> None:
 
 
 def suggest(name: str, choices) -> str:
-    """', did you mean X?' for close matches, else ''."""
-    close = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.5)
+    """', did you mean X?' for close matches (ignoring case: EPIC-GAN/X finds epic-gan/x), else ''."""
+    by_lower: dict[str, str] = {}
+    for choice in choices:
+        by_lower.setdefault(str(choice).lower(), choice)
+    close = [by_lower[c] for c in difflib.get_close_matches(str(name).lower(), list(by_lower), n=3, cutoff=0.5)]
     return f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""

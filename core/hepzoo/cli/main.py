@@ -187,21 +187,48 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
-def cmd_data_make(args) -> int:
-    from hepzoo.data.datasets import make_dataset
+def _parse_set(dataset: str, items: list[str]) -> dict:
+    """``--set KEY=VALUE`` pairs, each parsed as the type of the generator option's default (no guessing)."""
+    import inspect
+    import math
 
-    options = {}
-    for item in args.set or []:
-        key, sep, value = item.partition("=")
+    from hepzoo.data.datasets import get_dataset
+
+    maker = get_dataset(dataset).maker
+    defaults = {} if maker is None else {
+        name: p.default for name, p in inspect.signature(maker).parameters.items() if p.default is not p.empty
+    }
+    options: dict = {}
+    for item in items or []:
+        key, sep, value = (part.strip() for part in item.partition("="))
         if not sep or not key:
             raise ConfigError(f"--set takes key=value (e.g. --set e_min=1e4), got {item!r}")
-        for kind in (int, float, str):
-            try:
+        default = defaults.get(key)
+        kind = type(default) if isinstance(default, (bool, int, float)) else str
+        try:
+            if kind is bool:
+                if value.lower() not in ("true", "false"):
+                    raise ValueError
+                options[key] = value.lower() == "true"
+            else:
                 options[key] = kind(value)
-                break
-            except ValueError:
-                continue
-    path = make_dataset(args.dataset, args.n, args.output, seed=args.seed, workers=args.workers,
+        except ValueError:
+            shown = {int: "an integer", float: "a number", bool: "true or false"}[kind]
+            raise ConfigError(f"--set {key} takes {shown} (default {default!r}), got {value!r}") from None
+        if kind is float and not math.isfinite(options[key]):
+            raise ConfigError(f"--set {key} takes a finite number, got {value!r}")
+    return options
+
+
+def cmd_data_make(args) -> int:
+    from hepzoo.config import positive_int
+    from hepzoo.data.datasets import make_dataset
+
+    options = _parse_set(args.dataset, args.set)
+    workers = positive_int("--workers", args.workers)
+    if args.output is not None:
+        _output_named(args.output)
+    path = make_dataset(args.dataset, args.n, args.output, seed=args.seed, workers=workers,
                         progress=not args.quiet, **options)
     print(f"wrote {args.n} events of {args.dataset} to {path}")
     return 0
@@ -241,6 +268,19 @@ def cmd_train(args, rest: list[str]) -> int:
 
 
 def cmd_convert(args, rest: list[str]) -> int:
+    """The family's converter, after the checks every family needs: a real input file, a writable -o."""
+    from hepzoo.atomic import check_folder_target
+    from hepzoo.hub.local import is_model_folder
+
+    source = Path(args.checkpoint)
+    if not source.exists():
+        raise ConfigError(f"{source} does not exist; pass the authors' checkpoint file")
+    if not source.is_file():
+        raise ConfigError(f"{source} is not a regular file (a folder or a device); pass the checkpoint file")
+    if source.stat().st_size == 0:
+        raise ConfigError(f"{source} is empty (0 bytes); download the checkpoint again")
+    _output_named(args.output)
+    check_folder_target(args.output, is_model_folder, what="hepzoo model folder")
     return int(_family_tool(args.family, "convert")([args.checkpoint, "-o", args.output, *rest]) or 0)
 
 
@@ -294,7 +334,7 @@ def cmd_mirror(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="hepzoo", description=__doc__)
-    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    p.add_argument("--debug", action="store_true", help="show tracebacks (also accepted after the subcommand)")
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("plugins", help="list plugins, what they registered, or why they failed")
@@ -404,7 +444,10 @@ def main(argv: list[str] | None = None) -> int:
     from hepzoo.plugins.manager import get_registry
 
     parser = build_parser()
-    args, rest = parser.parse_known_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv  # accepted anywhere, before or after the subcommand
+    args, rest = parser.parse_known_args([a for a in argv if a != "--debug"])
+    args.debug = debug
     try:
         entry = get_registry().get("command", args.command)
         spec = entry.extra["spec"]

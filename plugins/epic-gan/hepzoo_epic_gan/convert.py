@@ -38,9 +38,16 @@ def read_authors_generator(path: str | Path) -> dict[str, torch.Tensor]:
     if not path.exists():
         raise ConfigError(f"{path} does not exist; pass the authors' EPiC_<type>_<N>.tar checkpoint")
     if path.suffix == ".safetensors":
+        from safetensors import SafetensorError
         from safetensors.torch import load_file
 
-        state = load_file(str(path))
+        try:
+            state = load_file(str(path))
+        except (SafetensorError, OSError, ValueError) as exc:
+            raise ConfigError(
+                f"{path} is not a safetensors file ({exc}); a .tar checkpoint is read with "
+                "torch.load(weights_only=True): give it its original name"
+            ) from None
     else:
         try:
             state = torch.load(path, map_location="cpu", weights_only=True)

@@ -97,11 +97,46 @@ def _pseudojets(fastjet, pt: np.ndarray, eta: np.ndarray, phi: np.ndarray) -> li
     return [fastjet.PseudoJet(*v) for v in zip(px.tolist(), py.tolist(), pz.tolist(), e.tolist())]
 
 
+def _silence_fastjet_banner(fastjet) -> None:
+    """Send FastJet's banner (printed by the C++ library to stdout, once per process) to /dev/null.
+
+    The banner comes with the first ClusterSequence of a process, so one throwaway clustering runs
+    with file descriptor 1 pointed at /dev/null (C buffers flushed before it is restored).
+    """
+    import ctypes
+    import os
+    import sys
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            jet_def = fastjet.JetDefinition(fastjet.antikt_algorithm, 0.4)
+            fastjet.ClusterSequence([fastjet.PseudoJet(1.0, 0.0, 0.0, 1.0)], jet_def)
+            try:
+                ctypes.CDLL(None).fflush(None)
+            except (OSError, AttributeError):  # no C library handle here: std::endl flushed the banner anyway
+                pass
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def _generate_chunk(
-    jet_type: str, n: int, seed: int, chunk: int, n_particles: int, cuts: JetCuts, detector_name: str = "cms"
+    jet_type: str,
+    n: int,
+    seed: int,
+    chunk: int,
+    n_particles: int,
+    cuts: JetCuts,
+    detector_name: str = "cms",
+    quiet: bool = False,
 ) -> dict[str, Any]:
-    """Generate ``n`` accepted jets for one chunk (runs in a worker process)."""
+    """Generate ``n`` accepted jets for one chunk (runs in a worker process); ``quiet``: no FastJet banner."""
     pythia8mc, fastjet = _require()
+    if quiet:
+        _silence_fastjet_banner(fastjet)
     proc = get_process(jet_type)
     pythia = pythia8mc.Pythia("", False)
     for setting in (*COMMON_SETTINGS, *proc.settings, f"Random:seed = {chunk_seed(seed, chunk)}"):
@@ -183,7 +218,7 @@ def generate_jets(
     """Generate ``n`` JetNet-like jets of ``jet_type`` as Samples (cond: pt, eta, mass, n_particles, type).
 
     ``detector`` is ``"cms"`` (the simplified detector of arXiv:1709.08705, default) or ``"none"``
-    (particle level).
+    (particle level). Without ``progress`` FastJet's banner is not printed either (``-q``).
     """
     _require()
     proc = get_process(jet_type)
@@ -194,7 +229,7 @@ def generate_jets(
         )
     cuts = cuts or JetCuts()
     sizes = [min(chunk_size, n - start) for start in range(0, n, chunk_size)]
-    args = [(proc.name, size, seed, i, n_particles, cuts, detector) for i, size in enumerate(sizes)]
+    args = [(proc.name, size, seed, i, n_particles, cuts, detector, not progress) for i, size in enumerate(sizes)]
     from tqdm.auto import tqdm
 
     bar = tqdm(total=n, desc=f"{proc.name} jets", unit="jet", disable=not progress)
