@@ -3,7 +3,8 @@
 Run: ``python benchmarks/bench_sample_memory.py epic-gan/jetnet150-top --n 2000 8000 32000``.
 Each run is a fresh process (its peak resident set, ``ru_maxrss``); "streamed" is the command
 (``Model.sample_batches`` -> the streaming JetNet writer), "in memory" is ``Model.sample(n).save``,
-which holds every event, for comparison.
+which holds every event, for comparison. ``--batch-size`` (default 1000) is well below ``n`` so
+that the streamed peak is one batch's, whatever ``n``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ IN_MEMORY = """
 import sys, torch, hepzoo
 torch.set_num_threads(1)
 model = hepzoo.load(sys.argv[1])
-model.sample(int(sys.argv[2]), seed=1, device="cpu").save(sys.argv[3])
+model.sample(int(sys.argv[2]), seed=1, device="cpu", batch_size=int(sys.argv[4])).save(sys.argv[3])
 """
 
 
@@ -39,10 +40,11 @@ def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("model")
     p.add_argument("--n", type=int, nargs="+", default=[2000, 8000, 32000])
+    p.add_argument("--batch-size", type=int, default=1000)
     p.add_argument("--mode", choices=("streamed", "in-memory", "both"), default="both")
     args = p.parse_args(argv)
     hepzoo = str(Path(sys.executable).with_name("hepzoo"))
-    print(f"{args.model}, CPU, one thread; peak resident memory of a fresh process\n")
+    print(f"{args.model}, CPU, one thread, batch size {args.batch_size}; peak resident memory of a fresh process\n")
     print("| events | mode | peak MB | seconds |")
     print("|---:|---|---:|---:|")
     modes = ("streamed", "in-memory") if args.mode == "both" else (args.mode,)
@@ -52,9 +54,9 @@ def main(argv=None) -> None:
                 out = str(Path(tmp) / f"{mode}-{n}.h5")
                 if mode == "streamed":
                     cmd = [hepzoo, "sample", args.model, "-n", str(n), "-o", out, "--seed", "1", "--device", "cpu",
-                           "-q"]
+                           "--batch-size", str(args.batch_size), "-q"]
                 else:
-                    cmd = [sys.executable, "-c", IN_MEMORY, args.model, str(n), out]
+                    cmd = [sys.executable, "-c", IN_MEMORY, args.model, str(n), out, str(args.batch_size)]
                 mb, seconds = peak_mb(["env", "OMP_NUM_THREADS=1", *cmd])
                 print(f"| {n} | {mode} | {mb:,.0f} | {seconds:.1f} |", flush=True)
 

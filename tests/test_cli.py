@@ -209,3 +209,11 @@ def test_convert_refuses_bad_inputs_and_outputs_before_any_work(registry, tmp_pa
         err = capsys.readouterr().err
         assert len(err.strip().splitlines()) == 1 and problem in err, err
     assert (tmp_path / "thesis.tex").read_text() == "keep me"
+
+
+def test_publish_refuses_a_card_that_is_not_utf8(tabular_model, tmp_path, capsys):
+    folder = tabular_model.save_pretrained(tmp_path / "m")
+    (folder / "README.md").write_bytes(b"---\nlicense: mit\n---\n\xff\xfe card")
+    assert main(["publish", str(folder), "--repo-id", "org/name", "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert "README.md is not UTF-8 text (byte 21)" in err and len(err.strip().splitlines()) == 1

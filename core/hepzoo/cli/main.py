@@ -289,6 +289,15 @@ def cmd_publish(args) -> int:
     from hepzoo.hub.publish import publish
 
     load_pretrained(args.directory)  # refuse to publish a folder that does not load
+    card = Path(args.directory) / "README.md"
+    if card.is_file():
+        try:
+            card.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                f"{card} is not UTF-8 text (byte {exc.start}); the Hub shows model cards as UTF-8: "
+                "write the card again (hepzoo release) or fix its encoding"
+            ) from None
     url = publish(args.directory, args.repo_id, revision=args.revision, private=args.private,
                   dry_run=args.dry_run)
     print(url)
