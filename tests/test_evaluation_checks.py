@@ -106,3 +106,13 @@ def test_a_metric_that_cannot_be_computed_is_refused(monkeypatch):
     monkeypatch.setattr(evaluation.jet_metrics, "w1m", lambda *a, **k: (float("nan"), 0.0))
     with pytest.raises(InvalidDataError, match="w1m could not be computed"):
         evaluation.evaluate_jets(_jets(200), _jets(200), metrics=("w1m",), truth_split=False, num_eval_samples=50)
+
+
+def test_fpd_needs_three_points_for_its_error():
+    from hepzoo.evaluation.jets import evaluate_jets
+    from hepzoo.evaluation.showers import evaluate_showers
+
+    with pytest.raises(InvalidDataError, match="num_points must be at least 3"):
+        evaluate_jets(_jets(200), _jets(200), num_points=2, min_events=10)
+    with pytest.raises(InvalidDataError, match="fpd_num_points must be at least 3"):
+        evaluate_showers(None, None, fpd_num_points=2)

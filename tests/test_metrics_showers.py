@@ -86,7 +86,7 @@ def test_evaluate_showers(tmp_path):
     # 0.60 truth) and only partly sees 5x (0.76), so the AUC check needs a gross mis-scaling
     gen = Samples(x=x[200:] * 0.05, representation=v, cond={"energy": e[200:]})
     res = evaluate_showers(
-        gen, ref, tmp_path, classifier="small", classifiers=("cls-high",), fpd_num_batches=1, fpd_num_points=2
+        gen, ref, tmp_path, classifier="small", classifiers=("cls-high",), fpd_num_batches=1, fpd_num_points=3
     )
     g, t = res["gen_vs_reference"], res["truth_vs_truth"]
     assert g["sep_E_ratio"]["value"] > 0.9 and t["sep_E_ratio"]["value"] < 0.3

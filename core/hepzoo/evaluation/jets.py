@@ -125,6 +125,8 @@ def evaluate_jets(
     unknown = set(metrics) - set(JET_METRICS)
     if unknown:
         raise InvalidDataError(f"unknown jet metrics {sorted(unknown)}; use some of {JET_METRICS}")
+    if "fpd" in metrics and opts.get("num_points", 10) < 3:
+        raise InvalidDataError("num_points must be at least 3: a line fitted through 2 points has no error")
     min_events = opts.pop("min_events", None)
     real, fake = (_Jets(obj, dict(getattr(obj, "cond", {}) or {})) for obj in (reference, gen))
     for what, jets in (("generated", fake), ("reference", real)):

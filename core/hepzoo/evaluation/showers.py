@@ -93,6 +93,12 @@ def _compute(
             gen.high, ref.high, seed, opts.get("fpd_num_batches", 20), opts.get("fpd_num_points", 10)
         )
         kpd, kpd_err = shower_kpd(gen.high, ref.high, seed)
+        for name, pair in (("fpd", (fpd, fpd_err)), ("kpd", (kpd, kpd_err))):
+            if not np.isfinite(pair).all():
+                raise InvalidDataError(
+                    f"{name} could not be computed on these showers (value {pair[0]}, error {pair[1]}); "
+                    "nothing is written. Check the samples and evaluate more events"
+                )
         out["fpd_x1e3"] = {"value": 1e3 * fpd, "error": 1e3 * fpd_err}
         out["kpd_x1e3"] = {"value": 1e3 * kpd, "error": 1e3 * kpd_err}
     return out, seps
@@ -132,6 +138,8 @@ def evaluate_showers(
     time). With ``output_dir``: metrics.json and PNG plots there.
     """
     start = time.perf_counter()
+    if opts.get("fpd_kpd", True) and opts.get("fpd_num_points", 10) < 3:
+        raise InvalidDataError("fpd_num_points must be at least 3: a line fitted through 2 points has no error")
     geometry = _check(gen, reference)
     min_events = opts.pop("min_events", None)
     for what, s in (("generated", gen), ("reference", reference)):
