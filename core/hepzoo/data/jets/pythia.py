@@ -8,7 +8,9 @@ massless, so clustering (anti-kT R = 0.8) and features use the same pseudorapidi
 leading jets, the first with |eta| < 2.5, pT in [800, 1600] GeV and within dR < 0.8 of the
 hard-process object (top/W/Z/parton) is kept. Its constituents with (eta, phi) distance < R from
 the jet axis become (eta_rel, phi_rel, pt_rel), pT-ordered, the leading ``n_particles`` kept,
-zero-padded with a mask.
+zero-padded with a mask. ``radius`` sets another anti-kT R: particle level with R = 0.4 gives
+the constituent widths and multiplicities JetNet's files actually have (docs/jets.md), although
+JetNet is documented as R = 0.8 through a detector.
 
 Jets are made in chunks of ``chunk_size``; chunk ``i`` seeds Pythia from SeedSequence((seed, i))
 and the detector from SeedSequence((seed, i, 1)), so a given (seed, n, chunk_size) gives the same
