@@ -7,6 +7,7 @@ re-centred JetNet150 training sets), multiplicities from the training-set KDE fi
 (t, g, q) and kaechb/MDMA (w, z); see ../shared/reference/jets.md section 6.
 
     python benchmarks/jets_jetnet_table.py -n 3000 --seed 0 --data /tmp/hepzoo-jetnet-table
+    python benchmarks/jets_jetnet_table.py -n 1000 --detector none --radius 0.4   # JetNet's observed widths
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from hepzoo.data.jetnet_io import read_jetnet
-from hepzoo.data.jets.kinematics import center_jets
+from hepzoo.data.jets.kinematics import center_on_pt_centroid
 
 TYPES = ("gluon", "quark", "top", "w", "z")
 # type: (eta mean, eta std, phi mean, phi std, pt mean, pt std) or None; (n mean, n std, q5, q25, q50, q75, q95)
@@ -44,7 +45,7 @@ JETNET_MULTIPLICITY = {
 def moments(path: Path) -> dict:
     """Feature moments over real constituents (re-centred as EPiC-GAN does) and multiplicity quantiles."""
     s = read_jetnet(path)
-    x = center_jets(s.x, s.mask)
+    x = center_on_pt_centroid(s.x, s.mask)
     f = x[s.mask]
     n = s.mask.sum(1)
     return {
@@ -102,6 +103,7 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--detector", default="cms")
+    parser.add_argument("--radius", type=float, default=0.8, help="anti-kT R (0.4 with --detector none: JetNet's observed widths)")
     parser.add_argument("--types", nargs="*", default=list(TYPES))
     parser.add_argument("--data", type=Path, default=Path("/tmp/hepzoo-jetnet-table"))
     parser.add_argument("--json", type=Path, default=None)
@@ -110,11 +112,11 @@ def main() -> None:
     hepzoo = Path(sys.executable).with_name("hepzoo")
     results, speed = {}, {}
     for t in args.types:
-        path = args.data / f"jetnet150-{t}-{args.detector}-seed{args.seed}-n{args.n}.h5"
+        path = args.data / f"jetnet150-{t}-{args.detector}-r{args.radius:g}-seed{args.seed}-n{args.n}.h5"
         if not path.exists():
             start = time.perf_counter()
             cmd = [str(hepzoo), "data", "make", f"jetnet150-{t}", "-n", str(args.n), "--seed", str(args.seed),
-                   "--workers", "1", "-q", "--set", f"detector={args.detector}", "-o", str(path)]  # fmt: skip
+                   "--workers", "1", "-q", "--set", f"detector={args.detector}", "--set", f"radius={args.radius:g}", "-o", str(path)]  # fmt: skip
             subprocess.run(cmd, check=True)
             speed[t] = args.n / (time.perf_counter() - start)
         results[t] = moments(path)

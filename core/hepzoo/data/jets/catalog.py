@@ -27,7 +27,8 @@ def jetnet_spec(jet_type: str, n_particles: int) -> DatasetSpec:
         description=(
             f"JetNet{n_particles} {_LABEL[jet_type]} jets (pT ~ 1 TeV, anti-kT R=0.8, up to {n_particles} "
             "constituents as eta_rel, phi_rel, pt_rel; simplified CMS-like detector, --set detector=none "
-            "for particle level); arXiv:2106.11535"
+            "for particle level, --set radius=R for another anti-kT R: detector=none with radius=0.4 gives "
+            "the widths JetNet's files have, docs/jets.md); arXiv:2106.11535"
         ),
         maker=functools.partial(make_jets, jet_type, n_particles=n_particles),
         env_var=f"HEPZOO_JETNET{n_particles}_{jet_type.upper()}",
