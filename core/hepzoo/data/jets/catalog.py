@@ -1,8 +1,9 @@
 """The JetNet datasets (jetnet150-* and jetnet30-*) as DatasetSpecs: real files via env vars, else Pythia.
 
 A real JetNet file (Zenodo records 6975117 / 6975118) is used when ``HEPZOO_JETNET150_TOP`` (etc.)
-points at it; otherwise ``hepzoo data make jetnet150-top -n N`` generates JetNet-like jets (detector level by
-default, ``--set detector=none`` for particle level).
+points at it; otherwise ``hepzoo data make jetnet150-top -n N`` generates JetNet-like jets (particle level,
+anti-kT R = 0.4 by default, which reproduces JetNet's files; ``--set detector=cms --set radius=0.8`` for
+JetNet's documented recipe; docs/jets.md).
 """
 
 from __future__ import annotations
@@ -25,10 +26,9 @@ def jetnet_spec(jet_type: str, n_particles: int) -> DatasetSpec:
         name=name,
         representation=PointCloud(max_particles=n_particles),
         description=(
-            f"JetNet{n_particles} {_LABEL[jet_type]} jets (pT ~ 1 TeV, anti-kT R=0.8, up to {n_particles} "
-            "constituents as eta_rel, phi_rel, pt_rel; simplified CMS-like detector, --set detector=none "
-            "for particle level, --set radius=R for another anti-kT R: detector=none with radius=0.4 gives "
-            "the widths JetNet's files have, docs/jets.md); arXiv:2106.11535"
+            f"JetNet{n_particles} {_LABEL[jet_type]} jets (pT ~ 1 TeV, up to {n_particles} constituents as "
+            "eta_rel, phi_rel, pt_rel; particle level with anti-kT R=0.4, which reproduces JetNet's files; "
+            "--set detector=cms --set radius=0.8 for JetNet's documented recipe, docs/jets.md); arXiv:2106.11535"
         ),
         maker=functools.partial(make_jets, jet_type, n_particles=n_particles),
         env_var=f"HEPZOO_JETNET{n_particles}_{jet_type.upper()}",
