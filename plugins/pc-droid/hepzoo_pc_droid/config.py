@@ -36,6 +36,11 @@ def _positive(instance, attribute, value) -> None:
         raise ConfigError(f"{attribute.name} must be a positive integer, got {value!r}")
 
 
+def _range(instance, attribute, value) -> None:
+    if len(value) != 2 or not value[0] < value[1]:
+        raise ConfigError(f"{attribute.name} must be (low, high) with low < high, got {tuple(value)}")
+
+
 @attrs.define(frozen=True)
 class BackboneConfig:
     """A PC-Droid transformer: ``attention`` "cross" (CAE, ``tokens`` global tokens) or "full" (self-attention)."""
@@ -95,8 +100,8 @@ class PcDroidConfig:
     sigma_max: float = 80.0
     rho: float = 7.0
     preprocessing: TransformConfig = attrs.field(factory=default_preprocessing)
-    pt_range: tuple[float, float] = (100.0, 5000.0)
-    eta_range: tuple[float, float] = (-3.0, 3.0)
-    mass_range: tuple[float, float] = (0.0, 1000.0)
+    pt_range: tuple[float, ...] = attrs.field(default=(100.0, 5000.0), validator=_range)
+    eta_range: tuple[float, ...] = attrs.field(default=(-3.0, 3.0), validator=_range)
+    mass_range: tuple[float, ...] = attrs.field(default=(0.0, 1000.0), validator=_range)
     prior_rows: int = attrs.field(default=50_000, validator=_positive)
     features: tuple[str, ...] = FEATURES
