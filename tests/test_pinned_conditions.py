@@ -10,7 +10,12 @@ import hepzoo
 from hepzoo.errors import ConfigError
 from hepzoo.hub.integrity import sha256_file
 from hepzoo.registry import PretrainedEntry
-from hepzoo.testing.families import ToyConditionalConfig, ToyConditionalFlow, register_test_families, toy_conditional_data
+from hepzoo.testing.families import (
+    ToyConditionalConfig,
+    ToyConditionalFlow,
+    register_test_families,
+    toy_conditional_data,
+)
 
 FILES = ("config.json", "model.safetensors", "README.md")
 
