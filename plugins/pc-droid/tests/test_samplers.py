@@ -47,10 +47,10 @@ def test_default_is_heun_with_50_karras_steps(model, registry):
 def test_more_steps_converge(model, jets, registry, sampler):
     """The deterministic solvers approach a fine heun solution of the same ODE (same noise) as steps grow."""
     fixed = {"n_particles": int(jets.cond["n_particles"][0]), "type": int(jets.cond["type"][0])}
-    reference = model.sample(16, seed=5, steps=200, cond=fixed).x
+    reference = model.sample(8, seed=5, steps=128, cond=fixed).x
 
     def error(steps):
-        return np.abs(model.sample(16, seed=5, sampler=sampler, steps=steps, cond=fixed).x - reference).mean()
+        return np.abs(model.sample(8, seed=5, sampler=sampler, steps=steps, cond=fixed).x - reference).mean()
 
     errors = [error(steps) for steps in (4, 16, 64)]
     assert errors[0] > errors[1] > errors[2], errors
