@@ -122,9 +122,10 @@ def load_training_data(data: str, max_particles: int = 150, max_jets: int | None
             )
     samples = parts[0] if len(parts) == 1 else Samples.concatenate(parts)
     split = split_indices(len(samples), (0.7, 0.15, 0.15), seed=42)
-    train_idx, valid_idx = np.sort(split["train"]), np.sort(split["valid"])
+    train_idx, valid_idx = split["train"], split["valid"]  # permuted: a prefix is a random subset of every file
     if max_jets:
         train_idx, valid_idx = train_idx[: int(0.7 * max_jets)], valid_idx[: max(1, int(0.15 * max_jets))]
+    train_idx, valid_idx = np.sort(train_idx), np.sort(valid_idx)
     out = []
     for idx in (train_idx, valid_idx):
         part = samples[idx]
@@ -150,6 +151,14 @@ def _read_part(item: str, max_particles: int) -> Samples:
         samples = load_dataset(source, "all")
     if label:
         samples.cond["type"] = np.full(len(samples), JET_TYPE.parse(label), dtype=np.int64)
+    elif "type" in samples.cond and "jet_type" in samples.meta and "jet_type_index" in samples.meta:
+        named = JET_TYPE.parse(str(samples.meta["jet_type"]))
+        if int(samples.meta["jet_type_index"]) != named:  # written before the index followed jetnet's order
+            raise InvalidDataError(
+                f"{source} is {samples.meta['jet_type']} jets but records type index "
+                f"{samples.meta['jet_type_index']} (jetnet's is {named}); give its type: "
+                f"{JET_TYPE.labels[named][0]}={source}"
+            )
     return samples
 
 

@@ -129,3 +129,23 @@ def test_loss_falls_when_overfitting_a_few_jets(tmp_path, make_jets, small, regi
     valid = [r["valid_loss"] for r in log if r["event"] == "valid"]
     assert len(valid) > 10
     assert np.mean(valid[-5:]) < 0.85 * valid[0], (valid[0], valid[-5:])
+
+
+def test_a_file_whose_type_index_contradicts_its_type_name_is_refused(tmp_path, make_jets):
+    from hepzoo.data import write_samples
+
+    jets = make_jets(20, 12, seed=1)
+    jets.cond.pop("type")
+    jets.meta.update({"jet_type": "top", "jet_type_index": 2})  # quark's index in jetnet's order
+    path = write_samples(jets, tmp_path / "old.h5")
+    with pytest.raises(InvalidDataError, match="t="):
+        load_training_data(str(path), max_particles=12)
+    train, valid = load_training_data(f"t={path}", max_particles=12)
+    assert (train.cond["type"] == 1).all()
+
+
+def test_max_jets_draws_from_every_file(tmp_path, make_jets):
+    first = _write(tmp_path / "a.h5", make_jets(100, 12, seed=1), jet_type=0)
+    second = _write(tmp_path / "b.h5", make_jets(100, 12, seed=2), jet_type=1)
+    train, _ = load_training_data(f"{first},{second}", max_particles=12, max_jets=40)
+    assert len(train) == 28 and set(np.unique(train.cond["type"])) == {0, 1}
