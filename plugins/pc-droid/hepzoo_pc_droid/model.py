@@ -51,6 +51,7 @@ class PcDroidModel(Model):
     default_sampler = "heun"
     default_steps = 50
     default_batch_size = 1000
+    cpu_chunk = 128  # events per denoiser call when sampling on CPU (see sampling_law)
 
     @classmethod
     def default_config(cls, **changes) -> PcDroidConfig:
@@ -162,6 +163,25 @@ class PcDroidModel(Model):
         n = cond.get("n_particles")
         width = self.config.max_particles if n is None or len(n) == 0 else int(torch.as_tensor(n).max().round())
         return (width, len(FEATURES))
+
+    def sampling_law(self, c, mask, device):
+        """The denoiser, run on CPU in chunks of ``cpu_chunk`` events of similar multiplicity, each cut to its jets.
+
+        A batch is already padded only to its largest jet; sorting its events by multiplicity into
+        chunks removes most of the rest (on CUDA one call over the whole batch keeps the GPU busy).
+        """
+        if mask is None or torch.device(device).type != "cpu" or len(mask) <= self.cpu_chunk:
+            return self.objective.law_fn(c, mask)
+        counts = mask.sum(1)
+        chunks = [(idx, int(counts[idx].max())) for idx in torch.argsort(counts, stable=True).split(self.cpu_chunk)]
+
+        def fn(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+            out = torch.zeros_like(x)
+            for idx, n in chunks:
+                out[idx, :n] = self.objective.denoise(x[idx, :n], sigma[idx], c[idx], mask[idx, :n])
+            return out
+
+        return fn
 
     def postprocess(self, x, mask, cond):
         """Network space -> (eta_rel, phi_rel, pt_rel) ordered by pT; pT clamped to the training constituents' range."""

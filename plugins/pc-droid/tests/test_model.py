@@ -136,3 +136,21 @@ def test_training_jets_without_types_or_jet_features_are_refused(jets, small):
                      cond={**jets.cond, "pt": np.zeros(len(jets), np.float32)})
     with pytest.raises(InvalidDataError, match="pt"):
         PcDroidCAE.from_training_data(bad_pt, small())
+
+
+def test_cpu_chunks_by_multiplicity_give_the_same_jets(model, registry, monkeypatch):
+    counts = np.array([3, 12, 4, 11, 5, 10, 6, 9, 7, 8, 12, 3])
+    whole = model.sample(12, seed=4, steps=3, cond={"n_particles": counts})
+    monkeypatch.setattr(model, "cpu_chunk", 4)
+    widths = []
+    original = model.objective.backbone.forward
+
+    def spy(x, t, cond=None, mask=None):
+        widths.append(x.shape[1])
+        return original(x, t, cond, mask)
+
+    monkeypatch.setattr(model.objective.backbone, "forward", spy)
+    chunked = model.sample(12, seed=4, steps=3, cond={"n_particles": counts})
+    assert set(widths) == {5, 9, 12}  # sorted counts 3 3 4 5 | 6 7 8 9 | 10 11 12 12
+    np.testing.assert_array_equal(chunked.mask, whole.mask)
+    np.testing.assert_allclose(chunked.x, whole.x, rtol=1e-4, atol=1e-5)
