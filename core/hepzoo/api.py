@@ -34,7 +34,8 @@ def locate(name: str) -> Path:
 def load(name: str, device: str | None = None) -> Model:
     """Load a model by id: ``family/tag``, ``hf-hub:org/repo[@rev]`` or ``local-dir:PATH``.
 
-    Files are verified (sha256) before use and weights are loaded strictly from safetensors.
+    Files are verified (sha256) before use and weights are loaded strictly from safetensors. A
+    registered id that fixes conditions (``PretrainedEntry.pinned_conditions``) returns the model with them pinned.
     """
     from hepzoo.hub.local import load_pretrained
     from hepzoo.model import resolve_device
@@ -44,6 +45,9 @@ def load(name: str, device: str | None = None) -> Model:
     if ref.kind == "registered":
         family, tag = ref.name.split("/")
         model = load_pretrained(folder, expected_family=family, tag=tag)
+        pinned = get_registry().pretrained(ref.name).pinned_conditions
+        if pinned:
+            model.pin_conditions(pinned)
     else:
         model = load_pretrained(folder)
     if device is not None:

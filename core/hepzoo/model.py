@@ -121,6 +121,7 @@ class Model(nn.Module, abc.ABC):
         super().__init__()
         self.config = config
         self.tag: str | None = None
+        self.pinned_conditions: dict[str, float | int] = {}
 
     @classmethod
     def from_config(cls, config: Any) -> Model:
@@ -173,9 +174,30 @@ class Model(nn.Module, abc.ABC):
         x = sampler.load()(law_fn, x, grid, generator=generator, mask=mask, **(options or {}))
         return self.postprocess(x, mask, cond)
 
+    def pin_conditions(self, values: dict[str, Any]) -> None:
+        """Fix conditions for every draw: a registry id may publish one model per value of a condition.
+
+        ``pc-droid-cae/jetnet150-top`` is the all-type model with ``type`` pinned to top; its users
+        may leave the pinned condition out of ``cond`` or repeat its value, never change it.
+        """
+        fixed = check_given(self.conditions, values)
+        for name, value in fixed.items():
+            if np.ndim(value) != 0:
+                raise ConfigError(f"a pinned condition takes one value, got {len(value)} for {name!r}")
+        self.pinned_conditions = fixed
+
     def draw_conditions(self, n: int, generator: torch.Generator, given=None) -> dict[str, torch.Tensor]:
-        """Per-event conditions: the given ones (checked against ``conditions``), the rest from the prior."""
+        """Per-event conditions: the given and pinned ones (checked against ``conditions``), the rest from the prior."""
         fixed = check_given(self.conditions, given, n)
+        for name, value in self.pinned_conditions.items():
+            if name in fixed and not np.all(np.asarray(fixed[name]) == value):
+                declared = {c.name: c for c in self.conditions}[name]
+                shown = declared.labels[int(value)] if declared.kind == "categorical" else value
+                raise ConfigError(
+                    f"model {self.tag or self.family} fixes {name}={shown}; leave {name!r} out of cond, or "
+                    "load the model id that does not fix it"
+                )
+            fixed[name] = value
         if not self.conditions:
             return {}
         prior = getattr(self, "prior", None)

@@ -53,7 +53,9 @@ class PretrainedEntry:
     """A published, trained instance ``family/tag`` and where its files live.
 
     ``files`` maps each file name of the Hub repo to its sha256; every file is verified against it
-    before use. ``metrics`` are the model card's figures (from ``hepzoo evaluate``).
+    before use. ``metrics`` are the model card's figures (from ``hepzoo evaluate``). ``pinned_conditions``
+    are the ones this id fixes (``{"type": "top"}``: one id per jet type of an all-type model, whose
+    files it shares); ``hepzoo.load`` pins them on the model (``Model.pin_conditions``).
     """
 
     family: str
@@ -67,6 +69,7 @@ class PretrainedEntry:
     metrics: dict[str, Any] = attrs.field(factory=dict)
     description: str = ""
     distribution: str = "?"
+    pinned_conditions: dict[str, Any] = attrs.field(factory=dict)
 
     @property
     def id(self) -> str:

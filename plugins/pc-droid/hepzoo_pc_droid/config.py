@@ -1,0 +1,107 @@
+"""attrs configs of the PC-Droid networks and published models (JSON via hepzoo.config).
+
+Sizes are the authors' (Leigh et al., arXiv:2307.06836; rodem-hep/pcdroid paper configs): the
+cross-attention encoder "cae16" has 16 global tokens, width 64, 3 layers, 8 heads and feed-forward
+width 256; the full transformer width 256, 3 layers, 16 heads and feed-forward width 512. The
+noise level enters through 16 exponentially spaced cosine frequencies up to sigma_max = 80.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from hepzoo.errors import ConfigError
+from hepzoo.preprocessing import ChainConfig, LogConfig, PerFeatureConfig, StandardizeConfig, TransformConfig
+
+__all__ = [
+    "ATTENTIONS",
+    "FEATURES",
+    "JET_COLUMNS",
+    "CONDITION_NAMES",
+    "BackboneConfig",
+    "PcDroidConfig",
+    "cae_backbone",
+    "full_backbone",
+    "default_preprocessing",
+]
+
+ATTENTIONS = ("cross", "full")
+FEATURES = ("eta_rel", "phi_rel", "pt_rel")
+JET_COLUMNS = ("pt", "eta", "mass", "n_particles")  # the continuous jet vector, in JetNet's jet_features order
+CONDITION_NAMES = ("type", *JET_COLUMNS)
+
+
+def _positive(instance, attribute, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{attribute.name} must be a positive integer, got {value!r}")
+
+
+def _range(instance, attribute, value) -> None:
+    if len(value) != 2 or not value[0] < value[1]:
+        raise ConfigError(f"{attribute.name} must be (low, high) with low < high, got {tuple(value)}")
+
+
+@attrs.define(frozen=True)
+class BackboneConfig:
+    """A PC-Droid transformer: ``attention`` "cross" (CAE, ``tokens`` global tokens) or "full" (self-attention)."""
+
+    attention: str = "cross"
+    model_dim: int = attrs.field(default=64, validator=_positive)
+    layers: int = attrs.field(default=3, validator=_positive)
+    heads: int = attrs.field(default=8, validator=_positive)
+    ff_hidden: int = attrs.field(default=256, validator=_positive)
+    tokens: int = attrs.field(default=16, validator=_positive)
+    context_dim: int = attrs.field(default=64, validator=_positive)
+    noise_frequencies: int = attrs.field(default=16, validator=_positive)
+    noise_max: float = 80.0
+    features: int = attrs.field(default=3, validator=_positive)
+    cond_dim: int = attrs.field(default=9, validator=_positive)  # 4 jet numbers + 5-way type one-hot
+
+    def __attrs_post_init__(self) -> None:
+        if self.attention not in ATTENTIONS:
+            raise ConfigError(f"attention must be one of {ATTENTIONS}, got {self.attention!r}")
+        if self.model_dim % self.heads:
+            raise ConfigError(f"model_dim {self.model_dim} is not divisible by heads {self.heads}; change one")
+
+
+def cae_backbone() -> BackboneConfig:
+    """The authors' cross-attention encoder "cae16" (arXiv:2307.06836)."""
+    return BackboneConfig(attention="cross", model_dim=64, layers=3, heads=8, ff_hidden=256, tokens=16)
+
+
+def full_backbone() -> BackboneConfig:
+    """The authors' full transformer encoder (arXiv:2307.06836)."""
+    return BackboneConfig(attention="full", model_dim=256, layers=3, heads=16, ff_hidden=512)
+
+
+def default_preprocessing() -> TransformConfig:
+    """(eta_rel, phi_rel, log(1 + pT [GeV])) standardised to unit width (arXiv:2307.06836, sigma_data = 1)."""
+    return ChainConfig(
+        (PerFeatureConfig(3, (2,), LogConfig(1, plus_one=True)), StandardizeConfig(3))
+    )
+
+
+@attrs.define(frozen=True)
+class PcDroidConfig:
+    """A PC-Droid model: network, EDM constants, preprocessing and the declared condition ranges.
+
+    EDM (Karras et al., arXiv:2206.00364) as the authors set it: ``sigma_data`` 1 (inputs are
+    standardised), ``ln sigma ~ N(-1.2, 1.2^2)`` in training, sigmas in [1e-5, 80], rho = 7. The
+    ranges (``pt_range`` GeV, ``eta_range``, ``mass_range`` GeV) are the training jets' own, set
+    when the model is fitted: asking for a jet outside them is refused, not extrapolated.
+    """
+
+    backbone: BackboneConfig = attrs.field(factory=cae_backbone)
+    max_particles: int = attrs.field(default=150, validator=_positive)
+    sigma_data: float = 1.0
+    p_mean: float = -1.2
+    p_std: float = 1.2
+    sigma_min: float = 1e-5
+    sigma_max: float = 80.0
+    rho: float = 7.0
+    preprocessing: TransformConfig = attrs.field(factory=default_preprocessing)
+    pt_range: tuple[float, ...] = attrs.field(default=(100.0, 5000.0), validator=_range)
+    eta_range: tuple[float, ...] = attrs.field(default=(-3.0, 3.0), validator=_range)
+    mass_range: tuple[float, ...] = attrs.field(default=(0.0, 1000.0), validator=_range)
+    prior_rows: int = attrs.field(default=50_000, validator=_positive)
+    features: tuple[str, ...] = FEATURES
