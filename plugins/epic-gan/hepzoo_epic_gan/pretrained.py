@@ -10,7 +10,7 @@ PRETRAINED: list[dict] = [
         "dataset": "jetnet150-gluon",
         "description": "EPiC-GAN on JetNet150-like gluon jets (CPU-trained, see card)",
         "files": {
-            "README.md": "fdaa1e9d0486138cfe49f6138ae3ffd5d0101a8e408864efe8eaf3cd23b78782",
+            "README.md": "2cb091d0e67d5899742c43563aeeea35a6f55d6de6de302c6b4cf54cb94dda24",
             "config.json": "f461a613a18ea0de91dfaecec21bf07a002d5811f8428b2fae565e6bebddb166",
             "model.safetensors": "40216c369163f5c1a308366945e1a1303b4c392e600e267053a38e1655233b29"
         },
@@ -50,7 +50,7 @@ PRETRAINED: list[dict] = [
         "dataset": "jetnet150-quark",
         "description": "EPiC-GAN on JetNet150-like quark jets (CPU-trained, see card)",
         "files": {
-            "README.md": "2d3f182f294273fc0aad8805d831debe9fa91a7b2318371b08df1bb2558eafcb",
+            "README.md": "9f2c4a8785d3edf75f03f384629f57dbe5385cecb8b6a5d826db924cab7a915c",
             "config.json": "9b91fcc5ea06ed0885014f4076a4820a9f9c45ce72ad1a404a832e46d73c46ff",
             "model.safetensors": "e80f7faf3e8432992ad7d7e3d4f947922a2ea94bdd6cc46caaa42613743961ad"
         },
@@ -90,7 +90,7 @@ PRETRAINED: list[dict] = [
         "dataset": "jetnet150-top",
         "description": "EPiC-GAN on JetNet150-like top jets (CPU-trained, see card)",
         "files": {
-            "README.md": "89ec24e91f21f341979858a550d393dfa5cc929e755b1ff5f5f1b92cb152be8e",
+            "README.md": "14b8c0ba1ae152ff4f6f77d34a6f66f61e50c275940fc4caee9e15a1ead41750",
             "config.json": "a24265def00db52787d1e2850e6afbe7d88765328ef5ba53b0ed9949624b49f9",
             "model.safetensors": "13135a22dceef24ae8c1f3275cd28e472a5ddc5acd1b7dd38026fd20ade11ce8"
         },
