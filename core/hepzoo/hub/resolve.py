@@ -18,6 +18,8 @@ __all__ = ["ModelRef", "parse_model_id", "search_paths", "fetch_pretrained", "fe
 
 HF_FILES = ("config.json", "model.safetensors", "README.md")
 _REPO_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
+# a branch, tag, commit or "refs/pr/N": git ref characters, no "..", no spaces or control characters
+_REVISION_RE = re.compile(r"^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._/-]*$")
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 _SHA1_RE = re.compile(r"^[0-9a-f]{40}$")
 CONNECT_TIMEOUT = 5.0  # seconds to wait for the Hub's TCP handshake before using the cache alone
@@ -41,9 +43,16 @@ def parse_model_id(name: str) -> ModelRef:
         repo, _, revision = name.split(":", 1)[1].partition("@")
         if not _REPO_RE.match(repo):
             raise ConfigError(f"{name!r}: after 'hf-hub:' comes a Hub repo id 'org/name' (optionally '@revision')")
+        if revision and not _REVISION_RE.match(revision):
+            raise ConfigError(
+                f"{name!r}: {revision!r} is not a revision; give a branch, tag or commit such as '@main' or '@v1.0'"
+            )
         return ModelRef("hf-hub", repo, revision or "main")
     if name.startswith("local-dir:"):
-        return ModelRef("local-dir", name.split(":", 1)[1])
+        path = name.split(":", 1)[1]
+        if not path.strip() or "\0" in path:
+            raise ConfigError(f"{name!r}: after 'local-dir:' comes the path of a model folder (save_pretrained)")
+        return ModelRef("local-dir", path)
     if ":" in name:
         raise ConfigError(f"{name!r}: unknown prefix; use 'hf-hub:org/repo', 'local-dir:PATH' or 'family/tag'")
     if name.count("/") != 1 or not all(name.split("/")):
