@@ -306,3 +306,42 @@ def test_processes_racing_on_a_corrupt_download_each_get_one_clear_error(publish
         out, err = p.communicate(timeout=180)
         assert p.returncode == 0, err
         assert out.split() == ["IntegrityError", "0"], out + err
+
+
+def test_local_dir_of_a_torch_checkpoint_points_to_convert(tmp_path):
+    from hepzoo.errors import ConfigError
+
+    (tmp_path / "pytorch_model.bin").write_bytes(b"\0" * 8)
+    with pytest.raises(ConfigError, match=r"torch checkpoint \(pytorch_model.bin\).*'hepzoo convert FAMILY"):
+        hepzoo.load(f"local-dir:{tmp_path}")
+    (tmp_path / "pytorch_model.bin").unlink()
+    with pytest.raises(ConfigError, match="no config.json or model.safetensors; point it at a folder"):
+        hepzoo.load(f"local-dir:{tmp_path}")
+
+
+def test_samples_from_a_local_copy_name_the_copy_not_the_registered_id(registry, tabular_model, published,
+                                                                        hub_server, tmp_path):
+    model_id = _register(registry, published, "hub-src")
+    assert hepzoo.load(model_id).sample(2, seed=0, steps=2).meta["model"] == model_id
+    copy = shutil.copytree(hepzoo.locate(model_id), tmp_path / "copy")
+    samples = hepzoo.load(f"local-dir:{copy}").sample(2, seed=0, steps=2)
+    assert samples.meta["model"] == f"local-dir:{copy.resolve()}"
+    assert hepzoo.load("hf-hub:hepzoo-test/tabular").sample(2, seed=0, steps=2).meta["model"] == (
+        "hf-hub:hepzoo-test/tabular@main")
+
+
+def test_mirror_checks_every_source_before_copying_any(registry, published, tmp_path, monkeypatch, capsys):
+    from hepzoo.cli.main import main
+
+    mirror = tmp_path / "src" / "test-tabular-edm" / "mirror-ok"
+    shutil.copytree(published, mirror)
+    model_id = _register(registry, published, "mirror-ok")
+    monkeypatch.setenv("HEPZOO_PATH", str(tmp_path / "src"))
+    out = tmp_path / "mirror"
+    assert main(["mirror", model_id, "hf-hub:x/y", "nobody/nothing", "-o", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "nothing was mirrored" in err
+    assert "'hf-hub:x/y'" in err and "'nobody/nothing'" in err
+    assert not out.exists()  # the good first id was not copied either
+    assert main(["mirror", model_id, "-o", str(out)]) == 0
+    assert (out / model_id / "model.safetensors").is_file()

@@ -64,6 +64,7 @@ class Model(nn.Module, abc.ABC):
         super().__init__()
         self.config = config
         self.tag: str | None = None
+        self.source: str | None = None  # where it was loaded from when not a registered id (local-dir:, hf-hub:)
 
     @classmethod
     def from_config(cls, config: Any) -> Model:
@@ -190,7 +191,7 @@ class Model(nn.Module, abc.ABC):
             mask=None if masks[0] is None else np.concatenate(masks),
             cond=self._condition_arrays(conds),
             meta={
-                "model": f"{self.family}/{self.tag}" if self.tag else self.family,
+                "model": self.source or (f"{self.family}/{self.tag}" if self.tag else self.family),
                 "sampler": sampler_name,
                 "steps": steps,
                 **({"sampler_options": options} if options else {}),
