@@ -75,3 +75,21 @@ def test_epic_gan_convert_refuses_a_pickle_without_torchs_advice(tmp_path):
     with pytest.raises(ConfigError, match="refusing to read") as info:
         convert.read_authors_generator(path)
     assert "likely succeed" not in str(info.value) and not (tmp_path / "pwned").exists()
+
+
+def test_no_source_unpickles():
+    """The only torch.load is read_checkpoint's, with weights_only=True; nothing calls pickle.load or allow_pickle."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    sources = [*root.glob("core/hepzoo/**/*.py"), *root.glob("plugins/*/hepzoo_*/**/*.py"), *root.glob("benchmarks/*.py")]
+    calls = []
+    for path in sources:
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            code = line.split("#", 1)[0].replace("``torch.load(", "")  # a docstring naming it
+            if re.search(r"pickle\.loads?\(|Unpickler\(|allow_pickle\s*=\s*True|torch\.load\((?!.*weights_only=True)", code):
+                calls.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
+            elif re.search(r"\btorch\.load\(", code) and path != root / "core/hepzoo/hub/checkpoint.py":
+                calls.append(f"{path.relative_to(root)}:{number}: use hepzoo.hub.read_checkpoint")
+    assert calls == []
