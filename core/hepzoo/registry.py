@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import difflib
-import re
 import fnmatch
 import importlib
+import re
 import warnings
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
