@@ -39,6 +39,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from hepzoo.atomic import atomic_path, atomic_write_text
+from hepzoo.evaluation.report import save_figure
 from hepzoo.metrics import w1m, w1p
 from hepzoo.representations import PointCloud
 from hepzoo.samples import Samples
@@ -129,7 +131,7 @@ class Recorder:
     def dump(self, **extra) -> None:
         out = {"side": self.side, "args": {k: v for k, v in vars(self.args).items() if k != "func"},
                "rows": self.rows, **extra}
-        Path(self.args.out).write_text(json.dumps(out, indent=1))
+        atomic_write_text(self.args.out, json.dumps(out, indent=1))
 
 
 # -- hepzoo's side ---------------------------------------------------------------------------------
@@ -233,7 +235,8 @@ def run_authors(args) -> None:
     x = to_authors(torch.from_numpy(train.x.astype(np.float32))) * torch.from_numpy(train.mask[..., None])
     x = authors_utils.center_jets_tensor(x.contiguous()).numpy()
     prefix = f"dataset/top_jetnet{args.max_particles}_"
-    np.save(prefix + "_train.npy", x.astype(np.float32))
+    with atomic_path(prefix + "_train.npy") as tmp, open(tmp, "wb") as tmp_file:
+        np.save(tmp_file, x.astype(np.float32))
     params = authors_params(authors_dir, workdir, args)
     torch.set_num_threads(1)
     torch.manual_seed(args.seed)
@@ -327,7 +330,7 @@ def run_step_check(args) -> None:
             print(f"step {it + 1}: d_loss {err_d.item():.6f} / {losses['d_loss'].item():.6f}  g_loss "
                   f"{loss_g.item():.6f} / {losses['g_loss'].item():.6f}  max|W_authors - W_ours| {dw:.2e}", flush=True)
     if args.out:
-        Path(args.out).write_text(json.dumps(rows, indent=1))
+        atomic_write_text(args.out, json.dumps(rows, indent=1))
 
 
 # -- hepzoo's own sampling path ----------------------------------------------------------------------
@@ -350,7 +353,7 @@ def run_sampling(args) -> None:
     out = {"common": common, "own": own}
     print(json.dumps(out, indent=1))
     if args.out:
-        Path(args.out).write_text(json.dumps(out, indent=1))
+        atomic_write_text(args.out, json.dumps(out, indent=1))
 
 
 # -- report ----------------------------------------------------------------------------------------
@@ -400,7 +403,7 @@ def report(args) -> None:
             ax.grid(alpha=0.3, which="both")
         axes[0].legend(fontsize=8)
         fig.suptitle("EPiC-GAN, JetNet30-like tops: the authors' training code vs hepzoo's engine")
-        fig.savefig(args.png, dpi=120)
+        save_figure(fig, args.png, dpi=120)
         print(f"\nwrote {args.png}")
 
 

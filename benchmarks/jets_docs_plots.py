@@ -14,8 +14,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import mplhep  # noqa: E402
 import numpy as np  # noqa: E402
 
+from hepzoo.atomic import atomic_write_text  # noqa: E402
 from hepzoo.data.jetnet_io import read_jetnet  # noqa: E402
 from hepzoo.data.jets.pythia import make_jets  # noqa: E402
+from hepzoo.evaluation.report import save_figure  # noqa: E402
 
 TYPES = ("gluon", "quark", "top", "w", "z")
 
@@ -64,9 +66,8 @@ def main() -> None:
         ax.legend(fontsize=14)
         detector = samples[TYPES[0]].meta.get("detector", {}).get("name", "none")
         ax.set_title(f"Pythia 8 + FastJet, detector {detector} (hepzoo)", fontsize=14)
-        fig.savefig(args.img / f"jets_{key}.png", dpi=80, bbox_inches="tight")
-        plt.close(fig)
-    (args.img / "jets_summary.json").write_text(json.dumps(summary, indent=2))
+        save_figure(fig, args.img / f"jets_{key}.png", dpi=80, bbox_inches="tight")
+    atomic_write_text(args.img / "jets_summary.json", json.dumps(summary, indent=2))
 
 
 if __name__ == "__main__":

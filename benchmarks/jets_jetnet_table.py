@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hepzoo.atomic import atomic_write_text
 from hepzoo.data.jetnet_io import read_jetnet
 from hepzoo.data.jets.kinematics import center_on_pt_centroid
 
@@ -124,7 +125,7 @@ def main() -> None:
         print(t, json.dumps(results[t]), flush=True)
     print(table(results))
     if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
+        atomic_write_text(args.json, json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":

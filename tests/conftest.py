@@ -11,6 +11,20 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _hypothesis_profiles() -> None:
+    """Property tests stay bounded: 50 examples each, no per-example deadline (a shared 2-core CPU);
+    under CI the examples are derandomized (the same on every run) and nothing is stored."""
+    from hypothesis import HealthCheck, settings
+
+    common = {"max_examples": 50, "deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+    settings.register_profile("ci", derandomize=True, database=None, print_blob=True, **common)
+    settings.register_profile("dev", **common)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
+
+
+_hypothesis_profiles()
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     """Print pytest-randomly's seed even under -q, so a failing order can be replayed."""
     seed = getattr(config.option, "randomly_seed", None)

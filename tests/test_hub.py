@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -161,3 +162,186 @@ def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
+
+
+# -- the test Hub answers as huggingface.co does; every file is verified against a recorded hash --
+
+
+def _head(url: str):
+    import urllib.error
+    import urllib.request
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        return opener.open(urllib.request.Request(url, method="HEAD"), timeout=10)
+    except urllib.error.HTTPError as exc:  # the 302 of an LFS file
+        return exc
+
+
+def test_server_etags_are_git_sha1_for_git_files_and_sha256_for_lfs_files(published, hub_server):
+    import hashlib
+
+    base = f"{hub_server.endpoint}/hepzoo-test/tabular/resolve/main"
+    for name in ("config.json", "README.md"):
+        data = (published / name).read_bytes()
+        response = _head(f"{base}/{name}")
+        assert response.status == 200
+        git_sha1 = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+        assert response.headers["ETag"] == f'"{git_sha1}"'
+    data = (published / "model.safetensors").read_bytes()
+    response = _head(f"{base}/model.safetensors")
+    assert response.status == 302
+    assert response.headers["X-Linked-Etag"] == f'"{hashlib.sha256(data).hexdigest()}"'
+    assert int(response.headers["X-Linked-Size"]) == len(data)
+    assert response.headers["Location"].startswith(hub_server.cdn_endpoint)  # another origin, as the CDN is
+
+
+def _config_gets(hub_server, repo="hepzoo-test/tabular") -> int:
+    return sum(1 for m, p in hub_server.requests if m == "GET" and p == f"/{repo}/resolve/main/config.json")
+
+
+def _cached(name: str = "config.json") -> Path:
+    return hepzoo.locate("hf-hub:hepzoo-test/tabular") / name
+
+
+def test_corrupt_cached_config_json_is_detected_and_refetched(tabular_model, published, hub_server):
+    blob = _cached().resolve()
+    blob.write_bytes(b"\xff\xfe not json, not even UTF-8")
+    _assert_same_model(hepzoo.load("hf-hub:hepzoo-test/tabular"), tabular_model)  # no UnicodeDecodeError
+    assert _config_gets(hub_server) == 2
+    assert _cached().read_bytes() == (published / "config.json").read_bytes()
+
+
+def test_hub_serving_a_corrupt_config_json_is_refused_in_one_line(published, hub_server):
+    hub_server.corrupt.add("hepzoo-test/tabular/config.json")
+    with pytest.raises(IntegrityError, match="git-sha1.*even after a fresh download") as info:
+        hepzoo.load("hf-hub:hepzoo-test/tabular")
+    assert len(str(info.value).splitlines()) == 1
+    assert _config_gets(hub_server) == 2  # deleted, fetched once more, then refused
+
+
+def test_corrupt_cache_offline_names_the_fix(published, hub_server, monkeypatch):
+    blob = _cached("model.safetensors").resolve()
+    blob.write_bytes(b"\0" * blob.stat().st_size)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(IntegrityError, match="corrupt.*HF_HUB_OFFLINE is set.*run once with the Hub") as info:
+        hepzoo.load("hf-hub:hepzoo-test/tabular")
+    assert "force_download" not in str(info.value) and len(str(info.value).splitlines()) == 1
+    assert blob.exists()  # left for an online run to replace, not deleted offline
+
+
+def _closed_port_endpoint() -> str:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def test_unreachable_endpoint_fails_fast_in_one_line(tmp_path, monkeypatch, caplog):
+    import time
+
+    import huggingface_hub.constants as hf_constants
+
+    monkeypatch.setattr(hf_constants, "HF_HUB_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(hf_constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setenv("HF_ENDPOINT", _closed_port_endpoint())
+    start = time.perf_counter()
+    with pytest.raises(ModelNotFoundError, match="cannot be reached.*not in the local cache.*HF_ENDPOINT") as info:
+        hepzoo.load("hf-hub:hepzoo-test/tabular")
+    assert time.perf_counter() - start < 3.0  # no 23 s of retries
+    assert len(str(info.value).splitlines()) == 1
+    assert not [r for r in caplog.records if "retry" in r.getMessage().lower()]
+
+
+def test_unreachable_endpoint_still_serves_the_verified_cache(tabular_model, published, hub_server, monkeypatch):
+    hepzoo.load("hf-hub:hepzoo-test/tabular")
+    monkeypatch.setenv("HF_ENDPOINT", _closed_port_endpoint())
+    _assert_same_model(hepzoo.load("hf-hub:hepzoo-test/tabular"), tabular_model)
+
+
+def test_copy_discarded_by_another_process_is_fetched_again(tabular_model, published, hub_server, monkeypatch):
+    from hepzoo.hub import resolve
+
+    real = resolve._download
+    calls = []
+
+    def racing(repo_id, filename, revision, force=False):
+        path, why = real(repo_id, filename, revision, force)
+        calls.append(filename)
+        if calls.count(filename) == 1:  # a concurrent process found it corrupt and discarded it
+            resolve._discard(path)
+        return path, why
+
+    monkeypatch.setattr(resolve, "_download", racing)
+    _assert_same_model(hepzoo.load("hf-hub:hepzoo-test/tabular"), tabular_model)  # no bare Errno 2
+    assert calls.count("model.safetensors") == 2
+
+
+@pytest.mark.slow
+def test_processes_racing_on_a_corrupt_download_each_get_one_clear_error(published, hub_server, tmp_path):
+    code = textwrap.dedent(
+        """
+        import hepzoo
+        from hepzoo.errors import HepzooError
+        try:
+            hepzoo.locate("hf-hub:hepzoo-test/tabular")
+            print("ok")
+        except HepzooError as exc:
+            print(type(exc).__name__, str(exc).count("\\n"))
+        """
+    )
+    hub_server.corrupt.add("hepzoo-test/tabular/model.safetensors")
+    env = {**__import__("os").environ, "HF_ENDPOINT": hub_server.endpoint,
+           "HF_HUB_CACHE": str(tmp_path / "shared-cache"), "HEPZOO_NO_CHECKOUT_REGISTRY": "1"}
+    procs = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    for p in procs:
+        out, err = p.communicate(timeout=180)
+        assert p.returncode == 0, err
+        assert out.split() == ["IntegrityError", "0"], out + err
+
+
+def test_local_dir_of_a_torch_checkpoint_points_to_convert(tmp_path):
+    from hepzoo.errors import ConfigError
+
+    (tmp_path / "pytorch_model.bin").write_bytes(b"\0" * 8)
+    with pytest.raises(ConfigError, match=r"torch checkpoint \(pytorch_model.bin\).*'hepzoo convert FAMILY"):
+        hepzoo.load(f"local-dir:{tmp_path}")
+    (tmp_path / "pytorch_model.bin").unlink()
+    with pytest.raises(ConfigError, match="no config.json or model.safetensors; point it at a folder"):
+        hepzoo.load(f"local-dir:{tmp_path}")
+
+
+def test_samples_from_a_local_copy_name_the_copy_not_the_registered_id(registry, tabular_model, published,
+                                                                        hub_server, tmp_path):
+    model_id = _register(registry, published, "hub-src")
+    assert hepzoo.load(model_id).sample(2, seed=0, steps=2).meta["model"] == model_id
+    copy = shutil.copytree(hepzoo.locate(model_id), tmp_path / "copy")
+    samples = hepzoo.load(f"local-dir:{copy}").sample(2, seed=0, steps=2)
+    assert samples.meta["model"] == f"local-dir:{copy.resolve()}"
+    assert hepzoo.load("hf-hub:hepzoo-test/tabular").sample(2, seed=0, steps=2).meta["model"] == (
+        "hf-hub:hepzoo-test/tabular@main")
+
+
+def test_mirror_checks_every_source_before_copying_any(registry, published, tmp_path, monkeypatch, capsys):
+    from hepzoo.cli.main import main
+
+    mirror = tmp_path / "src" / "test-tabular-edm" / "mirror-ok"
+    shutil.copytree(published, mirror)
+    model_id = _register(registry, published, "mirror-ok")
+    monkeypatch.setenv("HEPZOO_PATH", str(tmp_path / "src"))
+    out = tmp_path / "mirror"
+    assert main(["mirror", model_id, "hf-hub:x/y", "nobody/nothing", "-o", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "nothing was mirrored" in err
+    assert "'hf-hub:x/y'" in err and "'nobody/nothing'" in err
+    assert not out.exists()  # the good first id was not copied either
+    assert main(["mirror", model_id, "-o", str(out)]) == 0
+    assert (out / model_id / "model.safetensors").is_file()

@@ -22,9 +22,10 @@ def locate(name: str) -> Path:
     """The verified local folder of a model id (downloading if needed)."""
     ref = parse_model_id(name)
     if ref.kind == "local-dir":
+        from hepzoo.hub.local import check_model_folder
+
         path = Path(ref.name).expanduser()
-        if not (path / "config.json").is_file():
-            raise ConfigError(f"local-dir:{path} has no config.json; point it at a folder written by save_pretrained")
+        check_model_folder(path, f"local-dir:{path}")
         return path
     if ref.kind == "hf-hub":
         return fetch_hf_repo(ref.name, ref.revision or "main")
@@ -48,8 +49,10 @@ def load(name: str, device: str | None = None) -> Model:
         pinned = get_registry().pretrained(ref.name).pinned_conditions
         if pinned:
             model.pin_conditions(pinned)
-    else:
+    else:  # its samples name this source, not the tag its config.json may carry from a registered model
         model = load_pretrained(folder)
+        where = f"local-dir:{folder.resolve()}" if ref.kind == "local-dir" else f"hf-hub:{ref.name}@{ref.revision}"
+        model.source = where
     if device is not None:
         model.to(resolve_device(device))
     return model

@@ -98,6 +98,8 @@ class Condition:
         arr = arr.reshape(-1)
         if arr.dtype.kind in "USO":
             return np.array([self.parse(v) for v in arr], dtype=np.float64)
+        if arr.dtype.kind not in "iuf":  # bools, complex, bytes, dates: not values of a condition
+            raise self._fail(arr[0].item() if arr.size else arr)
         arr = arr.astype(np.float64)
         bad = ~np.isfinite(arr)
         if self.discrete:
@@ -116,7 +118,7 @@ class Condition:
         key = text.lower()
         if key in lowered:
             return lowered.index(key)
-        if key.isdigit():
+        if key.isascii() and key.isdigit():  # "٣".isdigit() holds too, but int() refuses it
             return self.parse(int(key))
         matches = [i for i, label in enumerate(lowered) if key and label.startswith(key)]
         if len(matches) == 1:

@@ -122,6 +122,7 @@ class Model(nn.Module, abc.ABC):
         self.config = config
         self.tag: str | None = None
         self.pinned_conditions: dict[str, float | int] = {}
+        self.source: str | None = None  # where it was loaded from when not a registered id (local-dir:, hf-hub:)
 
     @classmethod
     def from_config(cls, config: Any) -> Model:
@@ -278,7 +279,7 @@ class Model(nn.Module, abc.ABC):
         self.to(dev).eval()
         grid = spec.make_grid(self.objective, steps, dev)
         meta = {
-            "model": f"{self.family}/{self.tag}" if self.tag else self.family,
+            "model": self.source or (f"{self.family}/{self.tag}" if self.tag else self.family),
             "sampler": sampler_name,
             "steps": steps,
             **({"sampler_options": options} if options else {}),

@@ -6,6 +6,7 @@ import contextlib
 import difflib
 import fnmatch
 import importlib
+import re
 import warnings
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Registry", "Entry", "PretrainedEntry", "import_target", "KINDS", "FAMILY_TOOLS"]
 
+_SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 KINDS = ("family", "sampler", "dataset", "evaluator", "format", "command", "pretrained")
 FAMILY_TOOLS = ("recipe", "convert")  # what ``hepzoo train|convert FAMILY`` uses, per family
 
@@ -61,7 +63,7 @@ class PretrainedEntry:
     family: str
     tag: str
     repo_id: str
-    files: dict[str, str]
+    files: dict[str, str] = attrs.field()
     revision: str = "main"
     license: str = "mit"
     papers: tuple[str, ...] = ()
@@ -70,6 +72,16 @@ class PretrainedEntry:
     description: str = ""
     distribution: str = "?"
     pinned_conditions: dict[str, Any] = attrs.field(factory=dict)
+
+    @files.validator
+    def _check_files(self, attribute, files) -> None:
+        """Each file's recorded hash must be a sha256 (64 hex digits): a typo would refuse every download."""
+        bad = sorted(name for name, sha in files.items() if not isinstance(sha, str) or not _SHA256.match(sha))
+        if not isinstance(files, dict) or not files or bad:
+            raise ConfigError(
+                f"pretrained {self.family}/{self.tag}: files must map each file name to its sha256 "
+                f"(64 hex digits); {', '.join(bad) or 'none is given'} — copy them from 'hepzoo publish --dry-run'"
+            )
 
     @property
     def id(self) -> str:

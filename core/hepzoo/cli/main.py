@@ -327,9 +327,11 @@ def cmd_mirror(args) -> int:
     from hepzoo.api import locate
     from hepzoo.atomic import atomic_folder
     from hepzoo.hub.local import is_model_folder
+    from hepzoo.hub.mirror import mirror_sources
     from hepzoo.hub.resolve import parse_model_id
 
     out = Path(args.output)
+    mirror_sources(args.models)  # every id checked and verified before anything is copied
     for model_id in args.models:
         if parse_model_id(model_id).kind != "registered":
             raise ConfigError(f"mirror copies registered models (family/tag), not {model_id!r}")

@@ -18,7 +18,7 @@ import h5py
 import numpy as np
 
 from hepzoo.data.condition_columns import read_condition_columns, write_condition_columns
-from hepzoo.data.h5 import append_rows, as_batches, atomic_h5, writing
+from hepzoo.data.h5 import append_rows, as_batches, atomic_h5, numeric_dataset, writing
 from hepzoo.errors import ConfigError, InvalidDataError
 
 if TYPE_CHECKING:
@@ -94,7 +94,7 @@ def _read_meta(f: h5py.File) -> dict[str, Any]:
     for key, value in f[METADATA_GROUP].attrs.items():
         try:
             out[key] = json.loads(value)
-        except (TypeError, json.JSONDecodeError):
+        except (TypeError, ValueError):  # not JSON text (another writer's attribute): kept as stored
             out[key] = value
     return out
 
@@ -127,8 +127,9 @@ def read_calochallenge(
                 f"{path} is not a CaloChallenge file: it lacks {missing} (it has {sorted(f.keys())}); "
                 "expected datasets 'incident_energies' [N, 1] and 'showers' [N, n_voxels]"
             )
-        e_ds, s_ds = f["incident_energies"], f["showers"]
-        if s_ds.ndim != 2 or e_ds.shape[0] != s_ds.shape[0] or e_ds.size != e_ds.shape[0]:
+        e_ds = numeric_dataset(f, "incident_energies", path, "[N, 1] incident energies in MeV")
+        s_ds = numeric_dataset(f, "showers", path, "[N, n_voxels] energies in MeV")
+        if s_ds.ndim != 2 or e_ds.ndim not in (1, 2) or e_ds.shape[0] != s_ds.shape[0] or e_ds.size != e_ds.shape[0]:
             raise InvalidDataError(
                 f"{path}: 'incident_energies' {e_ds.shape} and 'showers' {s_ds.shape} must be [N, 1] and "
                 "[N, n_voxels] with the same N"
@@ -146,9 +147,11 @@ def read_calochallenge(
         sel = slice(start, stop)
         x = np.asarray(s_ds[sel], dtype=np.float32)
         energy = np.asarray(e_ds[sel], dtype=np.float64).reshape(-1)
-        extra = read_condition_columns(f, sel)
+        extra = read_condition_columns(f, sel, n=len(x))
         meta = _read_meta(f)
     if not np.isfinite(energy).all() or (energy <= 0).any():
         raise InvalidDataError(f"{path}: incident energies must be finite and > 0 MeV")
+    if not np.isfinite(x).all():
+        raise InvalidDataError(f"{path}: showers hold {int((~np.isfinite(x)).sum())} NaN/inf voxels; regenerate or clean the file")
     meta["source"] = str(path)
     return Samples(x=x, representation=representation, cond={"energy": energy, **extra}, meta=meta)

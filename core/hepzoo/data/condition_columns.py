@@ -24,8 +24,29 @@ def write_condition_columns(f: h5py.File, cond: Mapping[str, np.ndarray], skip: 
         append_rows(group, name, values.reshape(len(values)))
 
 
-def read_condition_columns(f: h5py.File, sel: slice = slice(None)) -> dict[str, np.ndarray]:
-    """The ``conditions`` group's columns (rows ``sel``), empty if the file has none."""
+def read_condition_columns(f: h5py.File, sel: slice = slice(None), n: int | None = None) -> dict[str, np.ndarray]:
+    """The ``conditions`` group's columns (rows ``sel``), empty if the file has none.
+
+    Each must be a 1-D dataset of finite numbers (with ``n``, of ``n`` rows once ``sel`` is applied);
+    anything else is one InvalidDataError naming the column.
+    """
+    from hepzoo.data.h5 import numeric_dataset
+    from hepzoo.errors import InvalidDataError
+
     if CONDITIONS_GROUP not in f:
         return {}
-    return {name: np.asarray(ds[sel]) for name, ds in f[CONDITIONS_GROUP].items()}
+    group = f[CONDITIONS_GROUP]
+    if not isinstance(group, h5py.Group):
+        raise InvalidDataError(f"{f.filename}: {CONDITIONS_GROUP!r} is a dataset, not a group of one column per condition")
+    out = {}
+    for name in group:
+        where = f"{CONDITIONS_GROUP}/{name}"
+        ds = numeric_dataset(group, name, f.filename, "one number per event")
+        values = np.asarray(ds[sel]) if ds.ndim == 1 else None
+        if values is None or (n is not None and len(values) != n) or not np.isfinite(values).all():
+            raise InvalidDataError(
+                f"{f.filename}: {where!r} (shape {ds.shape}) is not one finite number per event"
+                f"{f' ({n} events)' if n is not None else ''}; rewrite or drop that column"
+            )
+        out[name] = values
+    return out

@@ -13,7 +13,7 @@ import numpy as np
 
 from hepzoo.atomic import atomic_path
 
-__all__ = ["atomic_h5", "writing", "append_rows", "as_batches", "write_metadata", "read_metadata"]
+__all__ = ["atomic_h5", "writing", "append_rows", "as_batches", "write_metadata", "read_metadata", "numeric_dataset"]
 
 _JSON_KEYS = "_json_keys"
 
@@ -93,15 +93,47 @@ def write_metadata(group: h5py.Group, meta: dict[str, Any]) -> None:
 
 
 def read_metadata(group: h5py.Group) -> dict[str, Any]:
-    """The metadata ``write_metadata`` wrote, with its types."""
-    json_keys = set(json.loads(group.attrs.get(_JSON_KEYS, "[]")))
+    """The metadata ``write_metadata`` wrote, with its types; what another program wrote is kept as stored.
+
+    Metadata only informs (real JetNet files have none), so an attribute that is not the JSON its
+    ``_json_keys`` entry promises is kept as its text rather than refusing the events.
+    """
+    json_keys = set(_json_list(group.attrs.get(_JSON_KEYS, "[]")))
     meta: dict[str, Any] = {}
     for key, value in group.attrs.items():
         if key == _JSON_KEYS:
             continue
         if isinstance(value, bytes):
-            value = value.decode()
+            value = value.decode("utf-8", errors="replace")
         if isinstance(value, np.generic):
             value = value.item()
-        meta[key] = json.loads(value) if key in json_keys else value
+        if isinstance(value, np.ndarray):
+            value = value.tolist()
+        if key in json_keys and isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError:
+                pass
+        meta[key] = value
     return meta
+
+
+def _json_list(raw: Any) -> list[str]:
+    """The ``_json_keys`` attribute as a list of names ([] if it is not a JSON list of strings)."""
+    try:
+        keys = json.loads(raw)
+    except (TypeError, ValueError):
+        return []
+    return [k for k in keys if isinstance(k, str)] if isinstance(keys, list) else []
+
+
+def numeric_dataset(f: h5py.Group, name: str, path: str | Path, layout: str) -> h5py.Dataset:
+    """``f[name]`` if it is a dataset of numbers, else one InvalidDataError naming it and the ``layout`` expected."""
+    from hepzoo.errors import InvalidDataError
+
+    obj = f[name]
+    if not isinstance(obj, h5py.Dataset):
+        raise InvalidDataError(f"{path}: {name!r} is a group, not a dataset; expected {layout}")
+    if obj.dtype.kind not in "biuf" or obj.shape is None:
+        raise InvalidDataError(f"{path}: {name!r} holds {obj.dtype} values, not numbers; expected {layout}")
+    return obj

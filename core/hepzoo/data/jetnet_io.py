@@ -26,7 +26,15 @@ import numpy as np
 
 from hepzoo.conditions import JET_TYPE
 from hepzoo.data.condition_columns import read_condition_columns, write_condition_columns
-from hepzoo.data.h5 import append_rows, as_batches, atomic_h5, read_metadata, write_metadata, writing
+from hepzoo.data.h5 import (
+    append_rows,
+    as_batches,
+    atomic_h5,
+    numeric_dataset,
+    read_metadata,
+    write_metadata,
+    writing,
+)
 from hepzoo.errors import InvalidDataError
 from hepzoo.masking import apply_mask
 from hepzoo.representations.point_cloud import PointCloud
@@ -135,16 +143,21 @@ def _fail(path: Path, problem: str, fix: str) -> InvalidDataError:
     return InvalidDataError(f"{path}: {problem}; {fix}")
 
 
-def _read_jet_type(path: Path, dataset: h5py.Dataset) -> np.ndarray:
+def _read_jet_type(path: Path, dataset: h5py.Dataset, n: int) -> np.ndarray:
     """``jet_type`` as ``JET_TYPE`` indices; a file whose ``labels`` attribute orders them otherwise is remapped."""
-    index = np.asarray(dataset[:], dtype=np.int64)
+    values = np.asarray(dataset[()], dtype=np.float64) if dataset.ndim == 1 else np.empty(0)
+    if len(values) != n or not np.isfinite(values).all() or (values != np.round(values)).any():
+        raise _fail(path, f"jet_type (shape {dataset.shape}) is not one integer class per jet ({n} jets)",
+                    "write jetnet's class index (g=0, t=1, q=2, w=3, z=4) per jet")
+    index = values.astype(np.int64)
     labels = dataset.attrs.get("labels")
-    if labels is None:
-        return index
     if isinstance(labels, bytes):
-        labels = labels.decode()
-    labels = tuple(str(labels).split(","))
+        labels = labels.decode("utf-8", errors="replace")
+    labels = JET_TYPE.labels if labels is None else tuple(str(labels).split(","))
     if labels == JET_TYPE.labels:
+        if index.size and not (0 <= index.min() and index.max() < len(labels)):
+            raise _fail(path, f"jet_type holds {index.min()}..{index.max()}, outside 0..{len(labels) - 1}",
+                        "write jetnet's class index (g=0, t=1, q=2, w=3, z=4)")
         return index
     unknown = sorted(set(labels) - set(JET_TYPE.labels))
     if unknown or index.size and not (0 <= index.min() and index.max() < len(labels)):
@@ -173,13 +186,13 @@ def read_jetnet(path: str | Path, representation: PointCloud | None = None) -> S
         if "jet_features" not in f and "relative_jet_features" not in f:
             found = sorted(f.keys())
             raise _fail(path, f"has no 'jet_features' dataset (found {found})", "pass a JetNet-layout file")
-        pf = f["particle_features"]
+        pf = numeric_dataset(f, "particle_features", path, "[N, P, 4] (eta_rel, phi_rel, pt_rel, mask)")
         if pf.ndim != 3 or pf.shape[2] not in (3, 4):
             fix = "expected [N, P, 4] (eta_rel, phi_rel, pt_rel, mask)"
             raise _fail(path, f"particle_features has shape {pf.shape}", fix)
         jet_features = None
         if "jet_features" in f:
-            jf = f["jet_features"]
+            jf = numeric_dataset(f, "jet_features", path, "[N, 4] (pt, eta, mass, n_particles)")
             if jf.ndim != 2 or jf.shape[1] != 4 or jf.shape[0] != pf.shape[0]:
                 fix = f"expected [{pf.shape[0]}, 4] (pt, eta, mass, n_particles)"
                 raise _fail(path, f"jet_features has shape {jf.shape}", fix)
@@ -187,8 +200,10 @@ def read_jetnet(path: str | Path, representation: PointCloud | None = None) -> S
         n_file = pf.shape[1]
         p_max = n_file if representation is None else min(representation.max_particles, n_file)
         particles = np.asarray(pf[:, :p_max], dtype=np.float32)
-        jet_type = _read_jet_type(path, f["jet_type"]) if "jet_type" in f else None
-        extra = read_condition_columns(f)
+        jet_type = None
+        if "jet_type" in f:
+            jet_type = _read_jet_type(path, numeric_dataset(f, "jet_type", path, "[N] class indices"), pf.shape[0])
+        extra = read_condition_columns(f, n=pf.shape[0])
         meta = read_metadata(f["metadata"]) if "metadata" in f else {}
     rep = representation if representation is not None else PointCloud(max_particles=n_file)
     if tuple(rep.features) != JETNET_FEATURES:

@@ -85,16 +85,26 @@ def _conditions_section(conditions: Sequence[Condition]) -> list[str]:
 
 
 def parse_front_matter(text: str) -> dict[str, Any]:
-    """The front matter hepzoo writes (one ``key: value`` or ``- item`` per line) as a dict."""
-    if not text.startswith("---"):
+    """The front matter hepzoo writes (one ``key: value`` or ``- item`` per line) as a dict.
+
+    It lies between a first line ``---`` and the next line that is exactly ``---`` (a ``---``
+    inside a value does not end it); text without that block has none.
+    """
+    lines = text.splitlines()
+    if not lines or lines[0].rstrip() != "---":
         return {}
-    block = text.split("---", 2)[1]
+    try:
+        end = next(i for i, line in enumerate(lines[1:], 1) if line.rstrip() == "---")
+    except StopIteration:
+        return {}
     out: dict[str, Any] = {}
     key = None
-    for line in block.strip().splitlines():
+    for line in lines[1:end]:
         if line.startswith("- ") and key:
-            out.setdefault(key, []).append(_value(line[2:]))
-        elif ":" in line:
+            items = out.setdefault(key, [])
+            if isinstance(items, list):
+                items.append(_value(line[2:]))
+        elif ":" in line and not line.startswith((" ", "-")):
             key, _, rest = line.partition(":")
             key = key.strip()
             if rest.strip():

@@ -13,7 +13,10 @@ if TYPE_CHECKING:
     from hepzoo.hub.card import ModelCard
     from hepzoo.model import Model
 
-__all__ = ["CONFIG_NAME", "WEIGHTS_NAME", "CARD_NAME", "save_pretrained", "load_pretrained", "build_model", "is_model_folder"]
+__all__ = [
+    "CONFIG_NAME", "WEIGHTS_NAME", "CARD_NAME", "save_pretrained", "load_pretrained", "build_model", "is_model_folder",
+    "check_model_folder",
+]
 
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
@@ -29,6 +32,31 @@ def _version() -> str:
 def is_model_folder(path: str | Path) -> bool:
     """Whether ``path`` is a folder hepzoo wrote (it holds a config.json), so it may be replaced."""
     return (Path(path) / CONFIG_NAME).is_file()
+
+
+TORCH_CHECKPOINTS = ("pytorch_model.bin", "*.pt", "*.pth", "*.ckpt", "*.tar")  # what authors publish instead
+
+
+def check_model_folder(path: str | Path, what: str = "") -> None:
+    """Raise a ConfigError naming the fix unless ``path`` is a folder holding config.json and model.safetensors.
+
+    A folder of torch checkpoints (``pytorch_model.bin``, ``*.pt``) is pointed to ``hepzoo convert``.
+    """
+    path = Path(path)
+    what = what or str(path)
+    if not path.is_dir():
+        raise ConfigError(f"{what} is not a folder; point it at a model folder written by save_pretrained")
+    missing = [name for name in (CONFIG_NAME, WEIGHTS_NAME) if not (path / name).is_file()]
+    if not missing:
+        return
+    checkpoints = sorted({p.name for pattern in TORCH_CHECKPOINTS for p in path.glob(pattern) if p.is_file()})
+    if checkpoints:
+        raise ConfigError(
+            f"{what} holds a torch checkpoint ({', '.join(checkpoints[:3])}) but no {' or '.join(missing)}; "
+            f"hepzoo loads safetensors model folders only: convert it with 'hepzoo convert FAMILY "
+            f"{path / checkpoints[0]} -o NEW_FOLDER'"
+        )
+    raise ConfigError(f"{what} has no {' or '.join(missing)}; point it at a folder written by save_pretrained")
 
 
 def save_pretrained(model: Model, directory: str | Path, card: ModelCard | None = None) -> Path:
@@ -69,13 +97,10 @@ def load_pretrained(
     from safetensors.torch import load_file
 
     directory = Path(directory)
-    if not directory.is_dir():
-        raise ConfigError(f"{directory} is not a model folder (expected {CONFIG_NAME} and {WEIGHTS_NAME})")
+    check_model_folder(directory)
     model = build_model(directory / CONFIG_NAME, expected_family)
     model.tag = tag or model.tag
     weights = directory / WEIGHTS_NAME
-    if not weights.exists():
-        raise ConfigError(f"{directory} has no {WEIGHTS_NAME}")
     try:
         state = load_file(str(weights))
     except (SafetensorError, OSError, ValueError) as exc:

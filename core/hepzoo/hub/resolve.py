@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 from pathlib import Path
+from urllib.parse import urlparse
 
 import attrs
 
 from hepzoo.errors import ConfigError, HepzooError, IntegrityError, ModelNotFoundError
-from hepzoo.hub.integrity import sha256_file
+from hepzoo.hub.integrity import git_blob_sha1, sha256_file
 from hepzoo.registry import PretrainedEntry
 
 __all__ = ["ModelRef", "parse_model_id", "search_paths", "fetch_pretrained", "fetch_pretrained_file", "fetch_hf_repo"]
 
 HF_FILES = ("config.json", "model.safetensors", "README.md")
 _REPO_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
+# a branch, tag, commit or "refs/pr/N": git ref characters, no "..", no spaces or control characters
+_REVISION_RE = re.compile(r"^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._/-]*$")
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+_SHA1_RE = re.compile(r"^[0-9a-f]{40}$")
+CONNECT_TIMEOUT = 5.0  # seconds to wait for the Hub's TCP handshake before using the cache alone
 
 
 @attrs.define(frozen=True)
@@ -37,9 +43,16 @@ def parse_model_id(name: str) -> ModelRef:
         repo, _, revision = name.split(":", 1)[1].partition("@")
         if not _REPO_RE.match(repo):
             raise ConfigError(f"{name!r}: after 'hf-hub:' comes a Hub repo id 'org/name' (optionally '@revision')")
+        if revision and not _REVISION_RE.match(revision):
+            raise ConfigError(
+                f"{name!r}: {revision!r} is not a revision; give a branch, tag or commit such as '@main' or '@v1.0'"
+            )
         return ModelRef("hf-hub", repo, revision or "main")
     if name.startswith("local-dir:"):
-        return ModelRef("local-dir", name.split(":", 1)[1])
+        path = name.split(":", 1)[1]
+        if not path.strip() or "\0" in path:
+            raise ConfigError(f"{name!r}: after 'local-dir:' comes the path of a model folder (save_pretrained)")
+        return ModelRef("local-dir", path)
     if ":" in name:
         raise ConfigError(f"{name!r}: unknown prefix; use 'hf-hub:org/repo', 'local-dir:PATH' or 'family/tag'")
     if name.count("/") != 1 or not all(name.split("/")):
@@ -63,23 +76,61 @@ def _offline() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "").upper() in {"1", "ON", "YES", "TRUE"}
 
 
-def _download(repo_id: str, filename: str, revision: str, force: bool = False) -> Path:
+def _endpoint() -> str:
+    from huggingface_hub import constants
+
+    return (os.environ.get("HF_ENDPOINT") or constants.ENDPOINT).rstrip("/")
+
+
+_PROXY_VARS = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
+
+
+def _unreachable(endpoint: str) -> str | None:
+    """Why ``endpoint`` cannot be reached (one TCP connect, no retries), or None if it answers.
+
+    huggingface_hub retries an unreachable endpoint for about 23 s, logging each attempt, before it
+    falls back to the cache; one connect tells the same in milliseconds (refused, unknown host) or
+    ``CONNECT_TIMEOUT`` seconds. Behind a proxy only the HTTP client knows the way: not checked.
+    """
+    if any(os.environ.get(v) for v in _PROXY_VARS):
+        return None
+    url = urlparse(endpoint)
+    if not url.hostname:
+        return f"HF_ENDPOINT {endpoint!r} is not a URL"
+    try:
+        port = url.port or (443 if url.scheme == "https" else 80)
+        with socket.create_connection((url.hostname, port), timeout=CONNECT_TIMEOUT):
+            return None
+    except (OSError, ValueError) as exc:
+        return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+
+
+def _download(repo_id: str, filename: str, revision: str, force: bool = False) -> tuple[Path, str | None]:
+    """The cached file (downloaded if needed) and, when the Hub was not asked, why not (offline, unreachable)."""
     from huggingface_hub import hf_hub_download
 
     from hepzoo import __version__
 
-    return Path(
-        hf_hub_download(
+    endpoint = _endpoint()
+    why_local = "HF_HUB_OFFLINE is set" if _offline() else None
+    if why_local is None and (down := _unreachable(endpoint)):
+        why_local = f"the Hub at {endpoint} cannot be reached ({down})"
+    try:
+        path = hf_hub_download(
             repo_id,
             filename,
             revision=revision,
             library_name="hepzoo",
             library_version=__version__,
             endpoint=os.environ.get("HF_ENDPOINT") or None,
-            force_download=force,
-            local_files_only=_offline(),
+            force_download=force and why_local is None,
+            local_files_only=why_local is not None,
         )
-    )
+    except Exception as exc:
+        if type(exc) is FileNotFoundError:  # another process discarded the blob while this one linked it
+            raise
+        raise _hub_error(exc, repo_id, revision, filename, why_local) from exc
+    return Path(path), why_local
 
 
 def _discard(path: Path) -> None:
@@ -92,10 +143,15 @@ def _discard(path: Path) -> None:
             pass
 
 
-def _hub_error(exc: Exception, repo_id: str, revision: str, filename: str) -> Exception:
+def _hub_error(exc: Exception, repo_id: str, revision: str, filename: str, why_local: str | None = None) -> Exception:
     from huggingface_hub import errors
 
     if isinstance(exc, errors.LocalEntryNotFoundError):
+        if why_local and not _offline():
+            return ModelNotFoundError(
+                f"{why_local} and {repo_id}/{filename} is not in the local cache: check HF_ENDPOINT and the "
+                "connection, or copy the model with 'hepzoo mirror' and set HEPZOO_PATH"
+            )
         return ModelNotFoundError(
             f"{repo_id}/{filename} is not in the local cache and the Hub cannot be reached "
             "(offline?): connect once, or copy the model with 'hepzoo mirror' and set HEPZOO_PATH"
@@ -108,33 +164,76 @@ def _hub_error(exc: Exception, repo_id: str, revision: str, filename: str) -> Ex
         return ModelNotFoundError(f"Hub repo {repo_id!r} does not exist (or is private: log in with 'hf auth login')")
     if isinstance(exc, HepzooError):
         return exc
+    first_line = (str(exc).strip().splitlines() or [""])[0]
     return HepzooError(
-        f"download of {repo_id}@{revision}/{filename} failed ({type(exc).__name__}: {exc}); "
+        f"download of {repo_id}@{revision}/{filename} failed ({type(exc).__name__}: {first_line}); "
         "check the connection and HF_ENDPOINT, then retry"
     )
 
 
-def _fetch_verified(repo_id: str, filename: str, revision: str, expected: str | None) -> Path:
-    """Download (or take from cache) one file; on a sha256 mismatch discard it and retry once."""
-    for attempt in range(2):
-        try:
-            path = _download(repo_id, filename, revision, force=attempt > 0)
-        except Exception as exc:
-            raise _hub_error(exc, repo_id, revision, filename) from exc
-        want = expected or _etag_sha256(path)
-        if want is None or sha256_file(path) == want:
-            return path
-        _discard(path)
+def _hub_hash(path: Path, where: str) -> tuple[str, str]:
+    """(algorithm, digest) the Hub recorded for a cached file: the cache names each blob by its ETag.
+
+    The Hub's ETag is the sha256 for files kept in git LFS (the weights) and the git blob sha1 for
+    files kept in git (config.json, README.md), so both kinds are checked.
+    """
+    name = path.resolve(strict=True).name  # FileNotFoundError: another process discarded it
+    if _SHA256_RE.match(name):
+        return "sha256", name
+    if _SHA1_RE.match(name):
+        return "git-sha1", name
     raise IntegrityError(
-        f"{repo_id}@{revision}/{filename}: sha256 differs from {want} even after a fresh download; "
-        "the Hub copy does not match the registered model — report it to the model's authors"
+        f"{where} cannot be verified: the server at {_endpoint()} gave it no content hash (ETag {name!r}); "
+        "use the Hugging Face Hub or a mirror that passes its ETags on, or register the model's sha256"
     )
 
 
-def _etag_sha256(path: Path) -> str | None:
-    """The cache names each blob by its ETag, which the Hub sets to the sha256 of LFS files."""
-    name = path.resolve().name
-    return name if _SHA256_RE.match(name) else None
+_HASHES = {"sha256": sha256_file, "git-sha1": git_blob_sha1}
+_MAX_VANISHED = 3  # copies that another process discarded before this one could check them
+
+
+def _fetch_verified(repo_id: str, filename: str, revision: str, expected: str | None) -> Path:
+    """Download (or take from cache) one file and check it against ``expected`` (the registry's
+    sha256) or else the hash the Hub recorded; a mismatching copy is deleted, fetched once more,
+    then refused. Offline (or with the Hub unreachable) a bad cached copy is refused, left for an
+    online run to replace."""
+    where = f"{repo_id}@{revision}/{filename}"
+    refetched = False
+    vanished = 0
+    while True:
+        try:
+            path, why_local = _download(repo_id, filename, revision, force=refetched)
+            algorithm, want = ("sha256", expected.lower()) if expected else _hub_hash(path, where)
+            actual = _HASHES[algorithm](path)
+        except FileNotFoundError as exc:  # another process discarded this copy (it was corrupt): fetch again
+            vanished += 1
+            if vanished > _MAX_VANISHED:
+                raise HepzooError(
+                    f"{where}: the cached copy kept disappearing while it was checked ({exc.strerror}: "
+                    f"{exc.filename}); another process is replacing a corrupt copy — retry when it is done"
+                ) from None
+            continue
+        if actual == want:
+            return path
+        whose = "the registered" if expected else "the Hub's"
+        if why_local is not None:
+            raise IntegrityError(
+                f"the cached copy of {where} is corrupt ({algorithm} {actual[:12]}... is not {whose} "
+                f"{want[:12]}...) and {why_local}, so it cannot be fetched again: run once with the Hub "
+                "reachable (the bad copy is then replaced), or use a copy made by 'hepzoo mirror' (HEPZOO_PATH)"
+            )
+        _discard(path)
+        if refetched:
+            culprit = (
+                "the Hub copy does not match the registered model — report it to the model's authors"
+                if expected
+                else f"the bytes received do not match the hash the server sent; check HF_ENDPOINT ({_endpoint()})"
+            )
+            raise IntegrityError(
+                f"{where}: {algorithm} {actual[:12]}... differs from {whose} {want} even after a fresh "
+                f"download; {culprit}"
+            )
+        refetched = True
 
 
 def fetch_pretrained(entry: PretrainedEntry) -> Path:
@@ -171,7 +270,7 @@ def fetch_pretrained_file(entry: PretrainedEntry, filename: str) -> Path:
 
 
 def fetch_hf_repo(repo_id: str, revision: str = "main") -> Path:
-    """An unregistered Hub repo: config, weights and card, each checked against the Hub's sha256."""
+    """An unregistered Hub repo: config, weights and card, each checked against the hash the Hub records."""
     paths = [_fetch_verified(repo_id, f, revision, None) for f in HF_FILES[:2]]
     try:
         _fetch_verified(repo_id, HF_FILES[2], revision, None)

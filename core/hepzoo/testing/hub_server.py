@@ -1,12 +1,16 @@
 """A Hugging Face Hub-compatible file server on 127.0.0.1, for tests of the real download path.
 
-Serves ``root/<org>/<repo>/<files>`` as Hub repos: ``HEAD``/``GET /{repo}/resolve/{rev}/{path}``
-with ``X-Repo-Commit``, ``ETag`` (the sha256, as the Hub does for LFS files) and
-``Content-Length``; 404s carry ``X-Error-Code`` (RepoNotFound, RevisionNotFound,
-EntryNotFound); ``GET /api/models/{repo}/revision/{rev}`` answers ``{"id", "sha"}``. Each repo has
-one revision, ``main``, whose commit id is derived from its files; tags can be added. Faults for
-tests: ``corrupt`` (serve other bytes than the ETag promises) and ``truncate`` (close the
-connection early).
+Serves ``root/<org>/<repo>/<files>`` as Hub repos, answering as huggingface.co does:
+``HEAD``/``GET /{repo}/resolve/{rev}/{path}`` of a file kept in git (config.json, README.md)
+gives 200 with ``X-Repo-Commit``, ``Content-Length`` and ``ETag`` = the file's git blob sha1
+(``sha1(b"blob <size>\0" + data)``); a file kept in git LFS (``*.safetensors`` and the other
+binary suffixes of the Hub's default ``.gitattributes``, or anything over 10 MiB) gives a 302 to
+a second origin standing in for the CDN, with ``X-Linked-Etag`` = its sha256 and
+``X-Linked-Size``, and the CDN serves the bytes. 404s carry ``X-Error-Code`` (RepoNotFound,
+RevisionNotFound, EntryNotFound); ``GET /api/models/{repo}/revision/{rev}`` answers ``{"id",
+"sha"}``. Each repo has one revision, ``main``, whose commit id is derived from its files; tags
+can be added. Faults for tests: ``corrupt`` (serve other bytes than the ETag promises) and
+``truncate`` (close the connection early).
 """
 
 from __future__ import annotations
@@ -18,7 +22,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-__all__ = ["HubServer"]
+from hepzoo.hub.integrity import git_blob_sha1, sha256_file
+
+__all__ = ["HubServer", "LFS_SUFFIXES"]
+
+# the binary suffixes the Hub's default .gitattributes sends to LFS (the ones a model repo uses)
+LFS_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".h5", ".hdf5", ".npy", ".npz", ".onnx",
+                ".msgpack", ".pkl", ".tar", ".gz", ".zip")
+LFS_MIN_SIZE = 10 * 1024 * 1024  # larger files must be in LFS whatever their name
 
 
 class HubServer:
@@ -31,24 +42,47 @@ class HubServer:
         self.tags: dict[tuple[str, str], str] = {}  # (repo, tag) -> "main"
         self.requests: list[tuple[str, str]] = []
         self._httpd = ThreadingHTTPServer((host, port), self._handler())
-        self._httpd.daemon_threads = True
-        self._thread: threading.Thread | None = None
+        self._cdn = ThreadingHTTPServer((host, 0), self._handler())  # another origin, as the real CDN is
+        self._threads: list[threading.Thread] = []
+        self._running = False
+
+    @staticmethod
+    def _url(httpd: ThreadingHTTPServer) -> str:
+        host, port = httpd.server_address[:2]
+        return f"http://{host}:{port}"
 
     @property
     def endpoint(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return self._url(self._httpd)
+
+    @property
+    def cdn_endpoint(self) -> str:
+        """Where LFS files are redirected to (a different origin, so clients stop at the 302 for metadata)."""
+        return self._url(self._cdn)
+
+    def is_lfs(self, path: Path) -> bool:
+        """Whether the Hub would keep this file in git LFS (served by sha256 through the CDN)."""
+        return path.name.endswith(LFS_SUFFIXES) or path.stat().st_size > LFS_MIN_SIZE
 
     def start(self) -> HubServer:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-        self._thread.start()
+        for httpd in (self._httpd, self._cdn):
+            httpd.daemon_threads = True
+            thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        self._running = True
         return self
 
     def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        """Stop answering (idempotent): clients then see a refused connection, as with a Hub that is down."""
+        if not self._running:
+            return
+        self._running = False
+        for httpd in (self._httpd, self._cdn):
+            httpd.shutdown()
+            httpd.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
 
     def __enter__(self) -> HubServer:
         return self.start()
@@ -96,6 +130,8 @@ class HubServer:
                 path = unquote(urlparse(self.path).path)
                 server.requests.append((self.command, path))
                 parts = path.strip("/").split("/")
+                if self.server is server._cdn:
+                    return self._cdn_file(parts, send_body)
                 if parts[:2] == ["api", "models"] and "revision" in parts:
                     i = parts.index("revision")
                     repo, rev = "/".join(parts[2:i]), "/".join(parts[i + 1 :])
@@ -127,12 +163,36 @@ class HubServer:
                 if not target.is_file():
                     return self._error(404, "EntryNotFound", f"{file} does not exist at {rev}")
                 data = target.read_bytes()
-                etag = hashlib.sha256(data).hexdigest()
-                key = f"{repo}/{file}"
+                if server.is_lfs(target):
+                    # the Hub answers an LFS file with a redirect to the CDN; the metadata is on the 302
+                    sha256 = sha256_file(target)
+                    headers = {
+                        "X-Repo-Commit": commit,
+                        "X-Linked-Etag": f'"{sha256}"',
+                        "X-Linked-Size": str(len(data)),
+                        "ETag": f'W/"{hashlib.sha1(sha256.encode()).hexdigest()}"',  # the redirect's own
+                        "Location": f"{server.cdn_endpoint}/{repo}/{sha256}/{file}",
+                    }
+                    return self._send(302, b"", headers, send_body)
+                headers = {"X-Repo-Commit": commit, "ETag": f'"{git_blob_sha1(target)}"'}
+                return self._bytes(f"{repo}/{file}", data, headers, send_body)
+
+            def _cdn_file(self, parts: list[str], send_body: bool) -> None:
+                """``/{org}/{repo}/{sha256}/{file}``: the LFS bytes whose sha256 is in the path."""
+                if len(parts) < 4:
+                    return self._error(404, "EntryNotFound", "no such object")
+                repo, sha256, file = "/".join(parts[:2]), parts[2], "/".join(parts[3:])
+                target = server.root / repo / file
+                data = target.read_bytes() if target.is_file() else b""
+                if hashlib.sha256(data).hexdigest() != sha256:
+                    return self._error(404, "EntryNotFound", "no such object")
+                return self._bytes(f"{repo}/{file}", data, {"ETag": f'"{sha256}"'}, send_body)
+
+            def _bytes(self, key: str, data: bytes, headers: dict, send_body: bool) -> None:
+                """Send a file's bytes (or the configured fault), honouring a ``Range`` request."""
                 if key in server.corrupt:
                     data = bytes(b ^ 0xFF for b in data[:64]) + data[64:]
-                headers = {"X-Repo-Commit": commit, "ETag": f'"{etag}"', "Accept-Ranges": "bytes"}
-                start = 0
+                headers = {**headers, "Accept-Ranges": "bytes"}
                 rng = self.headers.get("Range")
                 if rng and rng.startswith("bytes=") and send_body:
                     start = int(rng[6:].split("-")[0] or 0)

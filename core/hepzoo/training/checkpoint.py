@@ -13,6 +13,7 @@ from typing import Any
 
 import torch
 
+from hepzoo.atomic import atomic_path
 from hepzoo.config import read_json, write_json
 from hepzoo.errors import ConfigError
 from hepzoo.hub.integrity import sha256_file
@@ -71,7 +72,8 @@ def save_checkpoint(out_dir: str | Path, tensors: dict[str, torch.Tensor], recor
     # a fresh name every time: the committed file is never written over
     name = f"checkpoint-{int(record['state']['step']):09d}-{secrets.token_hex(4)}.safetensors"
     path = out / name
-    save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, str(path), metadata={"format": "pt"})
+    with atomic_path(path) as tmp:  # fsync'ed and renamed: the record below never names a half-written file
+        save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, str(tmp), metadata={"format": "pt"})
     write_json(out / RECORD, {**record, "tensors": name, "sha256": sha256_file(path)})
     for old in out.glob("checkpoint-*.safetensors"):
         if old.name != name:

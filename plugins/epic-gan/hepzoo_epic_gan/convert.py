@@ -34,28 +34,12 @@ def read_authors_generator(path: str | Path) -> dict[str, torch.Tensor]:
     Only ``torch.load(weights_only=True)`` (tensors and plain containers) or safetensors files are
     read; anything that needs arbitrary unpickling is refused.
     """
+    from hepzoo.hub import read_checkpoint
+
     path = Path(path)
     if not path.exists():
         raise ConfigError(f"{path} does not exist; pass the authors' EPiC_<type>_<N>.tar checkpoint")
-    if path.suffix == ".safetensors":
-        from safetensors import SafetensorError
-        from safetensors.torch import load_file
-
-        try:
-            state = load_file(str(path))
-        except (SafetensorError, OSError, ValueError) as exc:
-            raise ConfigError(
-                f"{path} is not a safetensors file ({exc}); a .tar checkpoint is read with "
-                "torch.load(weights_only=True): give it its original name"
-            ) from None
-    else:
-        try:
-            state = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as exc:  # weights-only unpickler refusals, truncated or foreign files
-            raise ConfigError(
-                f"refusing to read {path}: it is not a weights-only torch checkpoint ({str(exc).splitlines()[0]}); "
-                "hepzoo never unpickles arbitrary objects; export the state dict with safetensors first"
-            ) from None
+    state = read_checkpoint(path)
     if isinstance(state, dict) and "decoder_state" in state:
         state = state["decoder_state"]
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):

@@ -16,6 +16,7 @@ voxel's energy gets the Gamma sampling fluctuation before the 15.15 keV readout 
 from __future__ import annotations
 
 import concurrent.futures
+import math
 from pathlib import Path
 
 import attrs
@@ -224,6 +225,9 @@ def _chunk(geometry: Geometry, seed: int, index: int, n: int, e_min: float, e_ma
     return energy, simulate_showers(geometry, energy, rng)
 
 
+E_MAX_MEV = 1e7  # 10 TeV: ten times the CaloChallenge's 1 TeV, far inside what GFlash computes finitely
+
+
 def make_showers(
     geometry: str | Geometry,
     n: int,
@@ -247,10 +251,18 @@ def make_showers(
         geometry = Geometry.named(geometry)
     if n < 1:
         raise InvalidDataError(f"n must be a positive number of showers, got {n}")
+    for name, value in (("e_min", e_min), ("e_max", e_max)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise InvalidDataError(f"{name} must be a finite number of MeV (e.g. --set {name}=1e4), got {value!r}")
     if not 0 < e_min <= e_max:
         raise InvalidDataError(f"need 0 < e_min <= e_max (MeV); got e_min={e_min}, e_max={e_max}")
     if e_min < 100.0:
         raise InvalidDataError(f"the GFlash parameterisation is valid above ~100 MeV; got e_min={e_min} MeV")
+    if e_max > E_MAX_MEV:
+        raise InvalidDataError(
+            f"e_max={e_max} MeV is beyond {E_MAX_MEV:g} MeV, ten times the CaloChallenge's highest energy; "
+            "GFlash's tuning does not reach it (its spot counts overflow near 1e300 MeV)"
+        )
     size = chunk_size(geometry)
     starts = list(range(0, n, size))
     jobs = [(geometry, seed, i, min(size, n - s), e_min, e_max) for i, s in enumerate(starts)]
