@@ -45,6 +45,22 @@ def test_convert_infers_a_narrower_unet(tmp_path, make_model, registry):
     assert out.x.shape == (2, 6480)
 
 
+def test_hepzoo_convert_then_sample_on_the_command_line(tmp_path, make_model, registry):
+    from hepzoo.cli.main import main
+    from hepzoo.data import read_samples
+
+    path = tmp_path / "final.pth"
+    torch.save(ours_to_authors(make_model(layer_sizes=(8, 8)).unet.state_dict()), path)
+    assert main(["convert", "calodiffusion-unet", str(path), "-o", str(tmp_path / "model"), "--timesteps", "5"]) == 0
+    out = tmp_path / "s.h5"
+    assert main(["sample", f"local-dir:{tmp_path / 'model'}", "-n", "3", "-o", str(out), "--seed", "1",
+                 "--cond", "energy=20000", "-q"]) == 0
+    showers = read_samples(out)
+    assert showers.x.shape == (3, 6480) and showers.meta["sampler"] == "ddpm" and showers.meta["steps"] == 3
+    assert (showers.cond["energy"] == 20000).all()
+    assert main(["convert", "calodiffusion-unet", str(tmp_path / "missing.pth"), "-o", str(tmp_path / "x")]) == 2
+
+
 def test_refuses_pickled_objects(tmp_path):
     bad = tmp_path / "bad.pth"
     torch.save({"model.init_conv.conv.weight": _NotATensor()}, bad)

@@ -38,17 +38,18 @@ def test_refuses_showers_in_other_units(tmp_path, make_showers):
 
 @pytest.mark.slow
 def test_loss_falls(tmp_path, make_showers, registry):
+    """A one-stage U-Net, 12 steps of 8 showers: the training and the seeded validation loss fall."""
     from hepzoo.hub.local import load_pretrained
 
-    data, valid = make_showers(48, seed=3), make_showers(16, seed=4)
-    folder = train(data, valid, tmp_path / "run", epochs=20, steps=30, batch_size=16, lr=2e-3,
-                   layer_sizes=(8, 8, 8), valid_showers=16, device="cpu", valid_every=10, log_every=1)
+    data, valid = make_showers(32, seed=3), make_showers(8, seed=4)
+    folder = train(data, valid, tmp_path / "run", epochs=20, steps=12, batch_size=8, lr=2e-3,
+                   layer_sizes=(8, 8), valid_showers=8, device="cpu", log_every=1)
     records = [json.loads(line) for line in (tmp_path / "run" / LOG).read_text().splitlines()]
     losses = [r["loss"] for r in records if r["event"] == "train"]
     valids = [r["valid_loss"] for r in records if r["event"] == "valid"]
-    assert len(losses) == 30 and np.isfinite(losses).all()
-    assert np.mean(losses[-5:]) < 0.7 * np.mean(losses[:5])
-    assert valids[-1] < 0.7 * valids[0]  # the same seeded noise each time: a real improvement
+    assert len(losses) == 12 and np.isfinite(losses).all()
+    assert np.mean(losses[-3:]) < 0.7 * np.mean(losses[:3])
+    assert len(valids) >= 3 and valids[-1] < valids[0]  # the same seeded noise each time: a real improvement
     model = load_pretrained(folder)
-    out = model.sample(2, seed=0, sampler="ddim", steps=3)
+    out = model.sample(2, seed=0, sampler="ddim", steps=2)
     assert out.x.shape == (2, 6480) and np.isfinite(out.x).all()
