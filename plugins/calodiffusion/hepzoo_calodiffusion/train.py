@@ -23,9 +23,11 @@ from hepzoo.training import train as _train
 from hepzoo_calodiffusion.config import CaloDiffusionConfig, UNetConfig
 from hepzoo_calodiffusion.model import CaloDiffusionModel
 
-__all__ = ["CaloDiffusionRecipe", "train", "main_train", "load_training_data", "DEFAULT_LAYER_SIZES"]
+__all__ = ["CaloDiffusionRecipe", "train", "main_train", "load_training_data", "DEFAULT_LAYER_SIZES",
+           "DEFAULT_TIMESTEPS"]
 
 DEFAULT_LAYER_SIZES = UNetConfig().layer_sizes
+DEFAULT_TIMESTEPS = CaloDiffusionConfig().timesteps
 
 
 class CaloDiffusionRecipe(Recipe):
@@ -36,8 +38,9 @@ class CaloDiffusionRecipe(Recipe):
     metrics = (Metric("valid_loss"),)
 
     def __init__(self, layer_sizes: Sequence[int] = DEFAULT_LAYER_SIZES, max_showers: int | None = None,
-                 valid_showers: int = 2000) -> None:
-        super().__init__(layer_sizes=list(layer_sizes), max_showers=max_showers, valid_showers=valid_showers)
+                 valid_showers: int = 2000, timesteps: int = DEFAULT_TIMESTEPS) -> None:
+        super().__init__(layer_sizes=list(layer_sizes), max_showers=max_showers, valid_showers=valid_showers,
+                         timesteps=timesteps)
         self._valid: tuple | None = None
 
     def add_arguments(self, parser) -> None:
@@ -46,12 +49,14 @@ class CaloDiffusionRecipe(Recipe):
         parser.add_argument("--max-showers", type=int, default=None, help="use only the first N showers")
         parser.add_argument("--valid-showers", type=int, default=2000,
                             help="validation showers whose seeded diffusion loss selects the best model")
+        parser.add_argument("--timesteps", type=int, default=DEFAULT_TIMESTEPS,
+                            help="diffusion steps of the cosine schedule (paper: 400)")
 
     def load_data(self, data: str) -> tuple[Samples, Samples]:
         return load_training_data(data, self.args["max_showers"])
 
     def build_model(self, train: Samples) -> CaloDiffusionModel:
-        config = CaloDiffusionConfig(geometry=train.representation.name,
+        config = CaloDiffusionConfig(geometry=train.representation.name, timesteps=self.args["timesteps"],
                                      unet=UNetConfig(layer_sizes=tuple(self.args["layer_sizes"])))
         return CaloDiffusionModel(config)
 

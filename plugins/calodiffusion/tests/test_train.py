@@ -9,8 +9,22 @@ import pytest
 import torch
 
 from hepzoo.errors import InvalidDataError
+from hepzoo.testing.training_conformance import TrainingConformance
 from hepzoo.training import LOG
 from hepzoo_calodiffusion.train import CaloDiffusionRecipe, load_training_data, train
+
+
+@pytest.mark.slow
+class TestCaloDiffusionTraining(TrainingConformance):
+    """The recipe through the engine: checkpoints, an exact resume, an export that loads and samples."""
+
+    @pytest.fixture
+    def recipe_factory(self, registry):
+        return lambda: CaloDiffusionRecipe(layer_sizes=(8, 8), valid_showers=4, timesteps=5)
+
+    @pytest.fixture
+    def training_data(self, make_showers):
+        return make_showers(12, seed=5), make_showers(4, seed=6)
 
 
 def test_reads_a_calochallenge_file_and_prepares_network_tensors(tmp_path, make_showers, registry):
