@@ -14,9 +14,11 @@ import torch
 
 from hepzoo.errors import ConfigError
 
-__all__ = ["authors_to_ours", "ours_to_authors", "AUTHORS_PREFIX"]
+__all__ = ["authors_to_ours", "ours_to_authors", "split_authors_glam", "AUTHORS_PREFIX", "GLAM_PREFIX"]
 
 AUTHORS_PREFIX = "model."
+GLAM_PREFIX = "NN_embed."
+_GLAM = re.compile(r"NN_embed\.(encs|decs)\.(\d+)\.weight")
 
 # (authors' module path, ours, kind); "{l}" is a stage index.
 MODULES = (
@@ -90,11 +92,11 @@ def _rename(key: str, rules) -> str | None:
 
 def authors_to_ours(state: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """Rename an authors' ``CaloDiffu`` (or bare ``CondUnet``) state dict to :class:`CylindricalUNet` names."""
-    glam = sorted(k for k in state if k.startswith("NN_embed."))
+    glam = sorted(k for k in state if k.startswith(GLAM_PREFIX))
     if glam:
         raise ConfigError(
             f"this checkpoint has a GLaM shower embedding ({glam[0]}, ...: dataset 1); hepzoo's "
-            "calodiffusion-unet converts the regular-grid (dataset 2/3) U-Net only"
+            "calodiffusion-unet models the regular-grid (dataset 2) U-Net only"
         )
     rules = _rules(forward=True)
     out, unknown = {}, []
@@ -125,3 +127,17 @@ def ours_to_authors(state: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor
     if unknown:
         raise ConfigError(f"{len(unknown)} keys are not hepzoo CaloDiffusion U-Net keys (first: {unknown[:3]})")
     return out
+
+
+def split_authors_glam(state: Mapping[str, torch.Tensor]) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+    """``(GLaM state in :class:`~hepzoo_calodiffusion.glam.GLaM` names, the rest)`` of a dataset-1 checkpoint."""
+    glam, rest = {}, {}
+    for key, value in state.items():
+        m = _GLAM.fullmatch(key)
+        if m:
+            glam[f"{'encoders' if m.group(1) == 'encs' else 'decoders'}.{m.group(2)}.weight"] = value
+        elif key.startswith(GLAM_PREFIX):
+            raise ConfigError(f"{key} is not a GLaM encoder or decoder weight; is this CaloDiffusion's NNConverter?")
+        else:
+            rest[key] = value
+    return glam, rest
