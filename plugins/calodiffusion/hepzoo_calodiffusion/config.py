@@ -10,7 +10,16 @@ import attrs
 
 from hepzoo.errors import ConfigError
 
-__all__ = ["UNetConfig", "ShowerScaling", "CaloDiffusionConfig"]
+__all__ = ["UNetConfig", "ShowerScaling", "CaloDiffusionConfig", "PUBLISHED_SCALING"]
+
+# The authors' per-dataset constants (CaloDiffusionPaper consts.py and configs), energies in MeV.
+_DS1 = {"max_deposit": 3.1, "e_min": 256.0, "e_max": 4_194_304.0, "energy_cut": 1e-4}
+PUBLISHED_SCALING = {
+    "ds1-photons": {**_DS1, "shift": -9.9807, "scale": 3.14168},
+    "ds1-pions": {**_DS1, "shift": -11.7610, "scale": 2.84317},
+    "ds2": {},
+    "ds3": {"shift": -13.4753, "scale": 1.1070},
+}
 
 
 def _positive(instance, attribute, value) -> None:
@@ -71,6 +80,13 @@ class ShowerScaling:
     e_min: float = attrs.field(default=1_000.0, validator=_positive)
     e_max: float = attrs.field(default=1_000_000.0, validator=_positive)
     energy_cut: float = 0.0151
+
+    @classmethod
+    def published(cls, geometry: str) -> ShowerScaling:
+        """The authors' constants for a CaloChallenge geometry ('ds1-photons', 'ds1-pions', 'ds2', 'ds3')."""
+        if geometry not in PUBLISHED_SCALING:
+            raise ConfigError(f"no published CaloDiffusion constants for {geometry!r}; use one of {sorted(PUBLISHED_SCALING)}")
+        return cls(**PUBLISHED_SCALING[geometry])
 
     def __attrs_post_init__(self) -> None:
         if not self.e_min < self.e_max:

@@ -1,8 +1,9 @@
-"""Convert an authors' CaloDiffusion checkpoint (OzAmram/CaloDiffusionPaper, dataset 2) to a hepzoo folder.
+"""Convert an authors' CaloDiffusion checkpoint (OzAmram/CaloDiffusionPaper, dataset 1 or 2) to a hepzoo folder.
 
-The authors' ``train_diffu.py`` saves ``CaloDiffu.state_dict()``: the U-Net under ``model.`` and
-no preprocessing (its constants are in their config, and match hepzoo's dataset-2 defaults).
-The U-Net's stage widths and attention are read off the weights' shapes.
+The authors' ``train_diffu.py`` saves ``CaloDiffu.state_dict()``: the U-Net under ``model.``, for
+dataset 1 the GLaM under ``NN_embed.``, and no preprocessing (its constants are in their configs:
+``ShowerScaling.published``). The U-Net's widths, attention and input channels, and the dataset-1
+geometry (photons or pions, by GLaM's layer count), are read off the weights.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from pathlib import Path
 import torch
 
 from hepzoo.errors import ConfigError
-from hepzoo_calodiffusion.config import CaloDiffusionConfig, UNetConfig
-from hepzoo_calodiffusion.keymap import authors_to_ours
+from hepzoo_calodiffusion.config import CaloDiffusionConfig, ShowerScaling, UNetConfig
+from hepzoo_calodiffusion.keymap import authors_to_ours, split_authors_glam
 
-__all__ = ["read_authors_state", "unet_config_from_state", "convert_checkpoint", "main_convert"]
+__all__ = ["read_authors_state", "unet_config_from_state", "convert_checkpoint", "main_convert", "GLAM_GEOMETRIES"]
+
+GLAM_GEOMETRIES = {5: "ds1-photons", 7: "ds1-pions"}  # non-empty layers of dataset 1
 
 
 def read_authors_state(path: str | Path) -> dict[str, torch.Tensor]:
@@ -57,10 +60,10 @@ def unet_config_from_state(state: Mapping[str, torch.Tensor]) -> UNetConfig:
     except (KeyError, IndexError):
         raise ConfigError("the checkpoint lacks the U-Net's stem or first stage; is it a CaloDiffusion U-Net?") from None
     in_channels = stem.shape[1]
-    if in_channels not in (1, 3):
+    if in_channels not in (1, 3, 4):
         raise ConfigError(
-            f"the U-Net takes {in_channels} input channels; only the dataset-2 layout (shower + R + Z: 3, "
-            "or the shower alone: 1) is supported"
+            f"the U-Net takes {in_channels} input channels; CaloDiffusion's take the shower alone (1), with "
+            "R and Z (3) or with R, Z and the angle (4)"
         )
     return UNetConfig(
         layer_sizes=tuple(int(s) for s in sizes),
@@ -68,23 +71,33 @@ def unet_config_from_state(state: Mapping[str, torch.Tensor]) -> UNetConfig:
         groups=groups,
         block_attention="down.0.attn.qkv.weight" in ours,
         mid_attention="middle.attn.qkv.weight" in ours,
-        geometry_channels=in_channels == 3,
+        geometry_channels=in_channels >= 3,
+        angle_channel=in_channels == 4,
     )
 
 
 def convert_checkpoint(path: str | Path, out_dir: str | Path, tag: str | None = None,
                        timesteps: int = 400, start_offset: int = 2) -> Path:
-    """Write a hepzoo model folder for an authors' dataset-2 checkpoint; returns the folder."""
+    """Write a hepzoo model folder for an authors' dataset-2 (or dataset-1, with GLaM) checkpoint."""
     from hepzoo_calodiffusion.model import CaloDiffusionModel
 
-    state = read_authors_state(path)
-    config = CaloDiffusionConfig(unet=unet_config_from_state(state), timesteps=timesteps, start_offset=start_offset)
+    glam_state, state = split_authors_glam(read_authors_state(path))
+    geometry = "ds2"
+    if glam_state:
+        layers = sum(k.startswith("encoders.") for k in glam_state)
+        if layers not in GLAM_GEOMETRIES:
+            raise ConfigError(f"a GLaM of {layers} layers fits no CaloChallenge dataset-1 geometry (photons 5, pions 7)")
+        geometry = GLAM_GEOMETRIES[layers]
+    config = CaloDiffusionConfig(geometry=geometry, unet=unet_config_from_state(state), timesteps=timesteps,
+                                 start_offset=start_offset, scaling=ShowerScaling.published(geometry))
     model = CaloDiffusionModel(config)
     try:
         model.unet.load_state_dict(authors_to_ours(state), strict=True)
+        if glam_state:
+            model.objective.backbone.glam.load_state_dict(glam_state, strict=True)
     except RuntimeError as exc:
         first = str(exc).splitlines()[1] if len(str(exc).splitlines()) > 1 else str(exc)
-        raise ConfigError(f"the checkpoint does not fit the dataset-2 U-Net ({first.strip()})") from None
+        raise ConfigError(f"the checkpoint does not fit the {geometry} U-Net ({first.strip()})") from None
     model.tag = tag
     return model.eval().save_pretrained(out_dir)
 

@@ -12,7 +12,10 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["GLaM", "union_edges", "area_overlap"]
+from hepzoo_calodiffusion.config import UNetConfig
+from hepzoo_calodiffusion.unet import CylindricalUNet
+
+__all__ = ["GLaM", "GLaMUNet", "union_edges", "area_overlap"]
 
 
 def union_edges(r_edges) -> np.ndarray:
@@ -70,3 +73,20 @@ class GLaM(nn.Module):
                 block = block.sum(dim=1, keepdim=True)
             out.append(block.reshape(len(x), -1))
         return torch.cat(out, dim=1)
+
+
+class GLaMUNet(nn.Module):
+    """The dataset-1 backbone: GLaM onto the union grid, the cylindrical U-Net there, GLaM back.
+
+    ``backbone(x [B, V], t, cond) -> [B, V]``: the authors' ``pred`` with an ``orig-NN`` embedding.
+    """
+
+    def __init__(self, glam: GLaM, cfg: UNetConfig) -> None:
+        super().__init__()
+        self.glam = glam
+        edges = glam.edges.numpy()
+        self.unet = CylindricalUNet(cfg, edges, len(glam.n_r), glam.grid_alpha)
+
+    def forward(self, x: torch.Tensor, t: torch.Tensor, cond: torch.Tensor | None = None,
+                mask: torch.Tensor | None = None) -> torch.Tensor:
+        return self.glam.decode(self.unet(self.glam.encode(x), t, cond))

@@ -7,11 +7,11 @@ from typing import ClassVar
 import torch
 
 from hepzoo.conditions import Condition
-from hepzoo.errors import ConfigError
 from hepzoo.model import Model
 from hepzoo.objectives import DDPMNoisePredictor
 from hepzoo.representations import Voxel
 from hepzoo_calodiffusion.config import CaloDiffusionConfig
+from hepzoo_calodiffusion.glam import GLaM, GLaMUNet
 from hepzoo_calodiffusion.preprocessing import ShowerPreprocessing
 from hepzoo_calodiffusion.prior import LogUniformPrior
 from hepzoo_calodiffusion.unet import CylindricalUNet
@@ -27,7 +27,9 @@ class CaloDiffusionModel(Model):
     from t = 397 (the authors' start offset 2), 398 network calls; ``ddim`` or ``dpmpp-2m``
     sample the same law in fewer steps. State dict: ``objective.backbone.*`` (the U-Net) and
     ``preprocessing.*`` (the fixed logit-norm constants). Energies are drawn log-uniform in
-    [1 GeV, 1 TeV] when not given.
+    [1 GeV, 1 TeV] when not given. On dataset 1's irregular layers the backbone is GLaM around
+    the U-Net (``objective.backbone.glam.*``, ``objective.backbone.unet.*``) on flat showers;
+    give it ``ShowerScaling.published(geometry)`` and ``UNetConfig(angle_channel=True)`` as the authors.
     """
 
     family: ClassVar[str] = "calodiffusion-unet"
@@ -39,15 +41,13 @@ class CaloDiffusionModel(Model):
         config = config or CaloDiffusionConfig()
         super().__init__(config)
         rep = Voxel.from_geometry(config.geometry)
-        if not rep.is_regular:
-            raise ConfigError(
-                f"geometry {config.geometry!r} has irregular layers, which need CaloDiffusion's GLaM embedding "
-                "(not implemented); use a regular grid such as 'ds2'"
-            )
         self.representation = rep
-        n_layers, n_alpha, _ = rep.grid_shape
-        unet = CylindricalUNet(config.unet, rep.r_edges[0], n_layers, n_alpha)
-        self.objective = DDPMNoisePredictor(unet, timesteps=config.timesteps, schedule="cosine",
+        if rep.is_regular:
+            n_layers, n_alpha, _ = rep.grid_shape
+            backbone: torch.nn.Module = CylindricalUNet(config.unet, rep.r_edges[0], n_layers, n_alpha)
+        else:
+            backbone = GLaMUNet(GLaM(rep.r_edges, rep.n_alpha), config.unet)
+        self.objective = DDPMNoisePredictor(backbone, timesteps=config.timesteps, schedule="cosine",
                                             time_input="sigma", start_offset=config.start_offset)
         self.preprocessing = ShowerPreprocessing(config.scaling)
         scaling = config.scaling
@@ -59,18 +59,22 @@ class CaloDiffusionModel(Model):
 
     @property
     def unet(self) -> CylindricalUNet:
-        """The noise-predicting U-Net."""
-        return self.objective.backbone
+        """The noise-predicting U-Net (inside GLaM on irregular geometries)."""
+        backbone = self.objective.backbone
+        return backbone.unet if isinstance(backbone, GLaMUNet) else backbone
 
     # -- model space <-> showers -------------------------------------------------------------------
     def event_shape(self, cond: dict[str, torch.Tensor]) -> tuple[int, ...]:
+        """``(1, Z, A, R)`` on a regular grid; the flat voxels where GLaM maps irregular layers."""
+        if not self.representation.is_regular:
+            return (self.representation.n_voxels,)
         return (1, *self.representation.grid_shape)
 
     def condition_vector(self, cond: dict[str, torch.Tensor], device: torch.device) -> torch.Tensor:
         return self.preprocessing.energy_condition(cond["energy"]).to(device)
 
     def to_network(self, showers: torch.Tensor, energy: torch.Tensor, check: bool = True) -> torch.Tensor:
-        """MeV showers ``[N, V]`` -> network input ``[N, 1, Z, A, R]`` (float32)."""
+        """MeV showers ``[N, V]`` -> network input ``[N, *event_shape]`` (float32)."""
         x = self.preprocessing(torch.as_tensor(showers, dtype=torch.float64), energy, check=check)
         return x.float().reshape(len(x), *self.event_shape({}))
 

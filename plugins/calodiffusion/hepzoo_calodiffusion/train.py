@@ -20,7 +20,7 @@ from hepzoo.samples import Samples
 from hepzoo.training import LossStep, Metric, Recipe, TrainOptions
 from hepzoo.training import main_train as _main_train
 from hepzoo.training import train as _train
-from hepzoo_calodiffusion.config import CaloDiffusionConfig, UNetConfig
+from hepzoo_calodiffusion.config import CaloDiffusionConfig, ShowerScaling, UNetConfig
 from hepzoo_calodiffusion.model import CaloDiffusionModel
 
 __all__ = ["CaloDiffusionRecipe", "train", "main_train", "load_training_data", "DEFAULT_LAYER_SIZES",
@@ -56,17 +56,20 @@ class CaloDiffusionRecipe(Recipe):
         return load_training_data(data, self.args["max_showers"])
 
     def build_model(self, train: Samples) -> CaloDiffusionModel:
-        config = CaloDiffusionConfig(geometry=train.representation.name, timesteps=self.args["timesteps"],
-                                     unet=UNetConfig(layer_sizes=tuple(self.args["layer_sizes"])))
+        rep = train.representation
+        unet = UNetConfig(layer_sizes=tuple(self.args["layer_sizes"]), angle_channel=not rep.is_regular)
+        config = CaloDiffusionConfig(geometry=rep.name, timesteps=self.args["timesteps"], unet=unet,
+                                     scaling=ShowerScaling.published(rep.name))
         return CaloDiffusionModel(config)
 
     def _tensors(self, model: CaloDiffusionModel, showers: Samples, device: torch.device) -> tuple:
+        """Network-space showers ``[N, *event_shape]`` and energy conditions ``[N, 1]`` on ``device``."""
         energy = torch.as_tensor(showers.cond["energy"], dtype=torch.float64)
         x = model.to_network(torch.from_numpy(np.asarray(showers.x)), energy)
         return x.to(device), model.condition_vector({"energy": energy}, device)
 
     def prepare(self, model: CaloDiffusionModel, train: Samples, device: torch.device) -> tuple:
-        """The training showers in network space ``[N, 1, Z, A, R]`` and energies ``[N, 1]`` on the device."""
+        """The training showers in network space and their energy conditions, on the device."""
         return self._tensors(model, train, device)
 
     def epoch_batches(self, prepared: tuple, batch_size: int, generator: torch.Generator) -> Sequence[tuple]:

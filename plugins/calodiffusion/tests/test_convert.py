@@ -30,6 +30,24 @@ def test_convert_golden_state_dict_saved_with_torch(tmp_path, golden, registry):
     torch.testing.assert_close(pred, io["pred"], atol=1e-5, rtol=0)
 
 
+@pytest.mark.parametrize("suffix", ["", "_perturbed"])
+def test_convert_dataset1_photons_with_glam(tmp_path, golden, registry, suffix):
+    from hepzoo.hub.local import load_pretrained
+
+    state, io = golden(f"unet_ds1_photon{suffix}.safetensors"), golden(f"io_ds1_photon{suffix}.safetensors")
+    path = tmp_path / "photons.pth"
+    torch.save(state, path)
+    model = load_pretrained(convert_checkpoint(path, tmp_path / "out"))
+    assert model.config.geometry == "ds1-photons" and model.config.unet.angle_channel
+    assert model.config.scaling.max_deposit == 3.1 and model.conditions[0].low == 256.0
+    with torch.no_grad():
+        vp_sigma = (1 - model.objective.alpha_bar[io["t"]]).sqrt()
+        pred = model.objective.predict_noise(io["x_noisy"], io["t"], vp_sigma, io["E"][:, None])
+    torch.testing.assert_close(pred, io["pred"], atol=1e-5 * io["pred"].abs().max().item(), rtol=0)
+    cond = model.condition_vector({"energy": io["E_GeV"].double() * 1000}, torch.device("cpu"))
+    torch.testing.assert_close(cond[:, 0], io["E"], atol=1e-6, rtol=0)  # log10(E / 256 MeV) / log10(16384)
+
+
 def test_convert_infers_a_narrower_unet(tmp_path, make_model, registry):
     from hepzoo.hub.local import load_pretrained
 

@@ -9,7 +9,7 @@ import torch
 from hepzoo.config import structure, unstructure
 from hepzoo.errors import ConfigError
 from hepzoo.testing.conformance import ModelConformance
-from hepzoo_calodiffusion.config import CaloDiffusionConfig, UNetConfig
+from hepzoo_calodiffusion.config import CaloDiffusionConfig, ShowerScaling, UNetConfig
 from hepzoo_calodiffusion.model import CaloDiffusionModel
 
 
@@ -91,7 +91,23 @@ def test_full_size_model_has_the_papers_parameter_count():
 def test_config_round_trip_and_refusals():
     cfg = CaloDiffusionConfig(unet=UNetConfig(layer_sizes=(8, 8, 16)), timesteps=100, start_offset=0)
     assert structure(unstructure(cfg), CaloDiffusionConfig) == cfg
-    with pytest.raises(ConfigError, match="GLaM"):
-        CaloDiffusionModel(CaloDiffusionConfig(geometry="ds1-photons"))
+    with pytest.raises(ConfigError, match="published"):
+        ShowerScaling.published("ds4")
     with pytest.raises(ConfigError, match="start_offset"):
         CaloDiffusionModel(CaloDiffusionConfig(unet=UNetConfig(layer_sizes=(8, 8)), timesteps=10, start_offset=10))
+
+
+def test_dataset1_photons_sample_flat_showers_through_glam(registry, tmp_path):
+    from hepzoo.data import read_samples
+
+    torch.manual_seed(0)
+    config = CaloDiffusionConfig(geometry="ds1-photons", scaling=ShowerScaling.published("ds1-photons"), timesteps=5,
+                                 unet=UNetConfig(layer_sizes=(8, 8), cond_dim=16, angle_channel=True))
+    model = CaloDiffusionModel(config).eval()
+    assert model.event_shape({}) == (368,) and model.unet.images.shape == (3, 5, 10, 30)
+    assert {k.split(".")[2] for k in model.state_dict() if k.startswith("objective.")} == {"glam", "unet"}
+    out = model.sample(3, seed=0, cond={"energy": 65_536.0})
+    assert out.x.shape == (3, 368) and np.isfinite(out.x).all()
+    back = read_samples(out.save(tmp_path / "photons.h5"))
+    assert back.representation.name == "ds1-photons"
+    np.testing.assert_array_equal(back.x, out.x)

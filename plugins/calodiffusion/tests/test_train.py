@@ -41,6 +41,24 @@ def test_reads_a_calochallenge_file_and_prepares_network_tensors(tmp_path, make_
     assert [len(b[0]) for b in batches] == [8, 8, 8, 4] and batches[0][2] is None
 
 
+def test_dataset1_photons_get_glam_the_angle_channel_and_their_constants():
+    from hepzoo.representations import Voxel
+    from hepzoo.samples import Samples
+
+    rep = Voxel.from_geometry("ds1-photons")
+    rng = np.random.default_rng(0)
+    energy = 2.0 ** rng.integers(8, 23, 6)
+    x = rng.random((6, rep.n_voxels)) * (rng.random((6, rep.n_voxels)) < 0.3)
+    x = (0.9 * energy[:, None] * x / x.sum(1, keepdims=True)).astype(np.float32)
+    showers = Samples(x=x, representation=rep, cond={"energy": energy})
+    recipe = CaloDiffusionRecipe(layer_sizes=(8, 8), timesteps=5)
+    model = recipe.build_model(showers)
+    assert model.config.geometry == "ds1-photons" and model.config.unet.angle_channel
+    assert model.config.scaling.shift == -9.9807 and model.config.scaling.e_max == 4_194_304.0
+    xs, c = recipe.prepare(model, showers, torch.device("cpu"))
+    assert xs.shape == (6, 368) and c.shape == (6, 1) and ((c >= 0) & (c <= 1)).all()
+
+
 def test_refuses_showers_in_other_units(tmp_path, make_showers):
     showers = make_showers(20, seed=2)
     showers.cond["energy"] = showers.cond["energy"] / 1000  # GeV instead of MeV
