@@ -1,7 +1,7 @@
 """Names of the authors' CaloDiffusion U-Net state-dict keys (OzAmram/CaloDiffusionPaper) <-> ours.
 
 The authors save ``CaloDiffu.state_dict()``: the U-Net under ``model.`` (dataset 1 adds a
-``NN_embed.`` GLaM part, not mapped here). Module paths map by the table below; inside a
+``NN_embed.`` GLaM part, which :func:`split_authors_glam` takes off first). Module paths map by the table below; inside a
 residual block or an attention block the parameter paths map by the inner tables.
 """
 
@@ -95,8 +95,8 @@ def authors_to_ours(state: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor
     glam = sorted(k for k in state if k.startswith(GLAM_PREFIX))
     if glam:
         raise ConfigError(
-            f"this checkpoint has a GLaM shower embedding ({glam[0]}, ...: dataset 1); hepzoo's "
-            "calodiffusion-unet models the regular-grid (dataset 2) U-Net only"
+            f"this checkpoint has a GLaM shower embedding ({glam[0]}, ...: dataset 1); take it off with "
+            "split_authors_glam first ('hepzoo convert calodiffusion-unet' does)"
         )
     rules = _rules(forward=True)
     out, unknown = {}, []
