@@ -26,8 +26,8 @@ class CaloDiffusionModel(Model):
     U-Net fed the noise level ``sqrt(1 - abar)``; the default sampler is DDPM's ancestral one
     from t = 397 (the authors' start offset 2), 398 network calls; ``ddim`` or ``dpmpp-2m``
     sample the same law in fewer steps. State dict: ``objective.backbone.*`` (the U-Net) and
-    ``preprocessing.*`` (the fixed logit-norm constants). Energies are drawn log-uniform in
-    [1 GeV, 1 TeV] when not given. On dataset 1's irregular layers the backbone is GLaM around
+    ``preprocessing.*`` (the fixed logit-norm constants). Energies are drawn log-uniform between
+    the scaling's ``e_min`` and ``e_max`` (1 GeV-1 TeV for dataset 2) when not given. On dataset 1's irregular layers the backbone is GLaM around
     the U-Net (``objective.backbone.glam.*``, ``objective.backbone.unet.*``) on flat showers;
     give it ``ShowerScaling.published(geometry)`` and ``UNetConfig(angle_channel=True)`` as the authors.
     """
