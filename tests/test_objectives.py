@@ -197,6 +197,28 @@ def test_ddpm_schedule_and_time_inputs():
         DDPMNoisePredictor(rec, time_input="tau")
 
 
+def test_ddpm_start_offset_moves_the_grid_start_only():
+    base = DDPMNoisePredictor(Recorder(), timesteps=400, time_input="sigma")
+    ddpm = DDPMNoisePredictor(Recorder(), timesteps=400, time_input="sigma", start_offset=2)
+    grid = ddpm.schedule(398)  # CaloDiffusion: t = 397, 396, ..., 0, then sigma 0
+    torch.testing.assert_close(grid[:-1], ddpm.sigmas.flip(0)[2:])
+    assert grid[-1] == 0 and torch.isclose(ddpm.schedule(1)[0], ddpm.sigmas[397])
+    assert torch.isclose(ddpm.schedule(50)[0], ddpm.sigmas[397]) and torch.isclose(ddpm.schedule(50)[-2], ddpm.sigmas[0])
+    # the sampler starts from N(0, I) in VP space at t = 397: sqrt(1 + sigma_397^2) in VE space
+    assert ddpm.noise_scale() == pytest.approx(float((1 + ddpm.sigmas[397].double() ** 2).sqrt()), rel=1e-6)
+    assert ddpm.noise_scale() < base.noise_scale() / 100
+    with pytest.raises(ConfigError, match="398 timesteps.*start offset 2"):
+        ddpm.schedule(399)
+    # training is untouched: same noise, same loss
+    x = torch.randn(16, 2, generator=gen())
+    assert base.loss(x, generator=gen(1)) == ddpm.loss(x, generator=gen(1))
+    for bad in (-1, 400, 1.5, True):
+        with pytest.raises(ConfigError, match="start_offset"):
+            DDPMNoisePredictor(Recorder(), timesteps=400, start_offset=bad)
+    with pytest.raises(ConfigError, match="start_offset"):
+        DDPMNoisePredictor(Recorder(), timesteps=None, start_offset=2)
+
+
 def test_ddpm_cosine_schedule_matches_calodiffusion(shared_dir):
     from safetensors.torch import load_file
 

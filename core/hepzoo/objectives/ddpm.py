@@ -35,7 +35,10 @@ class DDPMNoisePredictor(GenerativeObjective):
     ``x_ve = x_vp / sqrt(abar)``, ``sigma = sqrt(1-abar)/sqrt(abar)``, ``D = x_ve - sigma eps``, so
     DDIM, DDPM, Euler and Heun all sample it. ``time_input`` is what the backbone gets as ``t``:
     the (fractional) timestep ``"index"``, ``"fraction"`` = index / timesteps (or continuous t),
-    or ``"sigma"`` = ``sqrt(1-abar)`` (CaloDiffusion's 'sigma' time embedding).
+    or ``"sigma"`` = ``sqrt(1-abar)`` (CaloDiffusion's 'sigma' time embedding). ``start_offset``
+    starts every sampling grid that many timesteps below the last one, at ``timesteps - 1 -
+    start_offset`` (CaloDiffusion samples from t = 397 of 400, offset 2, "to prevent
+    instabilities": Amram & Pedro 2023, arXiv:2308.03876); training still sees every timestep.
     """
 
     law = Law.DENOISER
@@ -47,6 +50,7 @@ class DDPMNoisePredictor(GenerativeObjective):
         schedule: str = "cosine",
         time_input: str = "index",
         s: float = 0.008,
+        start_offset: int = 0,
     ) -> None:
         super().__init__(backbone)
         if schedule not in SCHEDULES:
@@ -57,7 +61,15 @@ class DDPMNoisePredictor(GenerativeObjective):
             raise ConfigError(f"timesteps must be an integer >= 2 or None (continuous), got {timesteps!r}")
         if timesteps is None and schedule != "cosine":
             raise ConfigError("continuous time (timesteps=None) needs schedule='cosine'")
+        if isinstance(start_offset, bool) or not isinstance(start_offset, int) or start_offset < 0:
+            raise ConfigError(f"start_offset must be an integer >= 0, got {start_offset!r}")
+        if start_offset and (timesteps is None or start_offset >= timesteps):
+            raise ConfigError(
+                f"start_offset={start_offset} needs discrete time with more timesteps ({timesteps!r}); "
+                "use a smaller offset"
+            )
         self.timesteps, self.schedule_name, self.time_input, self.s = timesteps, schedule, time_input, s
+        self.start_offset = start_offset
         if timesteps is not None:
             if schedule == "cosine":
                 abar = discrete_cosine_alpha_bar(timesteps, s)
@@ -132,9 +144,11 @@ class DDPMNoisePredictor(GenerativeObjective):
             t = torch.linspace(1, 0, steps + 1, dtype=torch.float64)[:-1]
             sigmas = alpha_bar_to_sigma(cosine_alpha_bar(t, self.s).clamp(MIN_ALPHA_BAR, 1.0))
         else:
-            if steps > self.timesteps:
-                raise ConfigError(f"steps={steps} exceeds this model's {self.timesteps} timesteps; use fewer")
-            idx = torch.linspace(self.timesteps - 1, 0, steps, dtype=torch.float64).round().long()
+            start = self.timesteps - 1 - self.start_offset
+            if steps > start + 1:
+                offset = f" (from t = {start}: start offset {self.start_offset})" if self.start_offset else ""
+                raise ConfigError(f"steps={steps} exceeds this model's {start + 1} timesteps{offset}; use fewer")
+            idx = torch.linspace(start, 0, steps, dtype=torch.float64).round().long()
             sigmas = self.sigmas.double().cpu()[idx]
         return torch.cat([sigmas, sigmas.new_zeros(1)]).to(device=device, dtype=torch.float32)
 
