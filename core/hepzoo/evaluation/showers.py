@@ -247,12 +247,9 @@ def _plots(ref: _Set, gen: _Set, geometry: Geometry, out: Path) -> list[str]:
     for key in ("E_layer", "EC_eta", "width_eta", "sparsity"):
         name = f"{key}_{peak}"
         if name in f:
-            bins = (
-                np.logspace(np.log10(max(f[name].min(), 1e-3)), np.log10(f[name].max() + 1), 41)
-                if key == "E_layer"
-                else 50
-            )
-            files.append(ratio_histogram(f[name], gen.features[name], out / f"{name}.png", name, bins=bins))
+            log = key == "E_layer"  # log-spaced over both samples' positive energies
+            files.append(ratio_histogram(f[name], gen.features[name], out / f"{name}.png", name,
+                                         bins=40 if log else 50, logx=log))
     return [str(p) for p in files]
 
 

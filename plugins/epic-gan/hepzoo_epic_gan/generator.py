@@ -7,8 +7,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from hepzoo.backbone import Backbone
+from hepzoo_epic_gan.buckets import PackedJets
 from hepzoo_epic_gan.config import GeneratorConfig
-from hepzoo_epic_gan.layers import EPiCLayer, wn_linear
+from hepzoo_epic_gan.layers import PACKED_CHUNK, EPiCLayer, wn_linear
 
 __all__ = ["EPiCGenerator"]
 
@@ -53,3 +54,29 @@ class EPiCGenerator(Backbone):
         if latents is not None:
             return out, torch.stack(latents, dim=1)
         return out
+
+    def forward_packed(
+        self,
+        z_global: torch.Tensor,
+        z_local: torch.Tensor,
+        jets: PackedJets,
+        dtype: torch.dtype = torch.float32,
+        chunk: int = PACKED_CHUNK,
+    ) -> torch.Tensor:
+        """``forward`` on packed jets: ``z_global [B, latent]``, ``z_local [M, latent_local]`` -> ``[M, feats]``.
+
+        Each jet gets what ``forward`` gives it on a dense ``[b, n, ...]`` batch of its multiplicity
+        (up to float summation order), computing only its real particles (see ``PackedJets``).
+        ``dtype=torch.bfloat16`` runs the per-particle work in bfloat16 (a separate fast path;
+        pooling and the global vectors stay float32); the output is float32.
+        """
+        points = F.leaky_relu(self.local_in(z_local), inplace=True).to(dtype)
+        glob = F.leaky_relu(self.global_in2(F.leaky_relu(self.global_in1(z_global))))
+        skip_points, skip_glob = points, glob
+        sums, spare = None, [torch.empty_like(points), torch.empty_like(points)]
+        for i, layer in enumerate(self.layers):
+            points, glob, sums = layer.forward_packed(
+                points, glob, jets, sums, skip=skip_points, out=spare[i % 2], chunk=chunk
+            )
+            glob = glob + skip_glob
+        return F.linear(points, self.local_out.weight.to(dtype), self.local_out.bias.to(dtype)).float()

@@ -14,7 +14,7 @@ from hepzoo.objectives import GeneratorObjective, Latent, multiplicity_groups
 from hepzoo.prior import EmpiricalPrior
 from hepzoo.representations import PointCloud
 from hepzoo.samples import Samples
-from hepzoo_epic_gan.buckets import dense_by_multiplicity
+from hepzoo_epic_gan.buckets import PackedJets, dense_by_multiplicity
 from hepzoo_epic_gan.config import FEATURES, EpicGanConfig
 from hepzoo_epic_gan.generator import EPiCGenerator
 from hepzoo_epic_gan.layers import fold_weight_norm
@@ -30,9 +30,12 @@ class EpicGanModel(Model):
     (mean/std/pt_min), ``prior.*`` (the multiplicity KDE). The critic is not part of it.
     Sampling runs the core path with the one-shot sampler: multiplicities from the prior (the
     authors' KDE, rounded), a global ``[B, 10]`` and a per-particle ``[B, n, 3]`` latent drawn
-    per multiplicity bucket, one dense generator call per multiplicity. In eval mode the weight
-    norm is folded into plain weights once (``fast=True``) and, on CUDA, ``autocast_bf16=True``
-    runs the generator in bfloat16.
+    per multiplicity bucket. In eval mode (``fast=True``) the weight norm is folded into plain
+    weights once and, on the CPU, the generator runs once on all jets' real particles packed back
+    to back (``PackedJets``: the same jets up to float summation order, no padding computed); on
+    CUDA it runs one dense call per multiplicity. ``autocast_bf16=True`` is the bfloat16 fast
+    path (CPU: per-particle work in bfloat16; CUDA: autocast); ``fast=False`` is the reference
+    (weight norm recomputed, one dense call per multiplicity).
     """
 
     family: ClassVar[str] = "epic-gan"
@@ -115,7 +118,24 @@ class EpicGanModel(Model):
         return out.cpu().numpy(), mask.cpu().numpy()
 
     def sampling_law(self, c, mask, device):
+        if self._packs(mask, device):
+            return self._packed_law(mask, self._sampling_generator(device))
         return self.objective.law_fn(c, mask, backbone=self._sampling_network(device))
+
+    def _packs(self, mask: torch.Tensor | None, device: torch.device) -> bool:
+        """Whether sampling runs packed: eval mode, the fast path, on the CPU."""
+        return mask is not None and self.fast and not self.training and torch.device(device).type == "cpu"
+
+    def _packed_law(self, mask: torch.Tensor, net: EPiCGenerator):
+        """The one-shot law on packed real particles: padded latents in, padded output out."""
+        jets = PackedJets.from_mask(mask)
+        dtype = torch.bfloat16 if self.autocast_bf16 else torch.float32
+
+        def law(z: dict[str, torch.Tensor], t: torch.Tensor) -> torch.Tensor:
+            out = net.forward_packed(z["z_global"], PackedJets.pack(z["z_local"], mask), jets, dtype=dtype)
+            return PackedJets.unpack(out, mask)
+
+        return law
 
     def _sampling_network(self, device: torch.device) -> torch.nn.Module:
         net = self._sampling_generator(device)

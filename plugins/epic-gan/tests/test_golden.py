@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from hepzoo_epic_gan.buckets import PackedJets
 from hepzoo_epic_gan.critic import EPiCCritic
 from hepzoo_epic_gan.generator import EPiCGenerator
 from hepzoo_epic_gan.keymap import authors_to_ours, ours_to_authors
@@ -60,6 +61,18 @@ def test_folded_weight_norm_matches_authors() -> None:
         ref = io["n150.gen_out"]
         torch.testing.assert_close(gen(io["n150.z_global"], io["n150.z_local"]), ref,
                                    rtol=1e-4, atol=1e-4 * ref.abs().max().item())
+
+
+@pytest.mark.parametrize("n", ["n150", "n30"])
+def test_packed_sampling_path_matches_authors(n: str) -> None:
+    gen, _ = _nets("_perturbed")
+    fold_weight_norm(gen)
+    io = _load("io_perturbed.safetensors")
+    z_global, z_local, ref = io[f"{n}.z_global"], io[f"{n}.z_local"], io[f"{n}.gen_out"]
+    jets = PackedJets(torch.full((len(z_global),), z_local.shape[1]))
+    with torch.inference_mode():
+        out = gen.forward_packed(z_global, z_local.reshape(-1, 3), jets, chunk=97)  # chunks cut jets apart
+    torch.testing.assert_close(out.reshape(ref.shape), ref, rtol=1e-4, atol=1e-4 * ref.abs().max().item())
 
 
 def test_parameter_counts_and_key_round_trip() -> None:

@@ -54,14 +54,19 @@ def test_top_card_w1m_is_reproduced_on_held_out_jets(tmp_path):
         torch.set_num_threads(threads)
     result = evaluate(jets, reference, metrics=("w1m",), truth_split=False, seed=0)
     card = hepzoo.info("epic-gan/jetnet150-top")["metrics"]["w1m"]
-    assert result["gen_vs_reference"]["w1m"]["value"] == pytest.approx(card["value"], rel=1e-9)
+    # the card was sampled one dense call per multiplicity; packed sampling gives the same jets up to
+    # float summation order (3.6e-7), which moves W1M by far less than this
+    assert result["gen_vs_reference"]["w1m"]["value"] == pytest.approx(card["value"], rel=1e-6)
 
 
 # sha256 of sample(2000, seed=1) on the CPU: x (float32 bytes) and mask (bool bytes). These arrays are
 # what the card's figures and metrics are made from; a change here means the card must be redone.
+# Re-pinned for packed sampling (one generator call on all real particles): the same jets as the
+# bucketed path the card was made with, up to float summation order (max abs diff 3e-7 here; on
+# 10k jets, particles matched within each jet, 3.6e-7, and the same W1M/W1P/W1EFP/FPD/KPD).
 PINNED = {
     "jetnet150-top": (
-        "48f357e5dc4527e6",
+        "a5d60449577c74c5",
         "a02b1fe9b389066d",
     ),
 }
