@@ -51,6 +51,7 @@ class ClassifierSettings:
     batch_size: int = 1000
     epochs: int = 50
     patience: int | None = None  # None: the challenge's rule (best test accuracy, all epochs)
+    min_delta: float = 1e-3  # with patience: a test-loss drop below this (nats) does not count as progress
     split: tuple[float, float, float] = (0.6, 0.2, 0.2)
     float64: bool = True
     standardize: bool = False  # scale inputs to zero mean, unit variance on the train split (not the challenge's)
@@ -321,9 +322,10 @@ def classifier_test(
             test_loss = _bce_logits(logits, yte)
             accuracy = float(np.mean((logits > 0) == (yte > 0.5)))
             score = test_loss if by_loss else -accuracy
-            bar.set_postfix(epoch=epochs_run, test_loss=f"{test_loss:.4f}", test_acc=f"{accuracy:.3f}")
+            bar.set_postfix(epoch=epochs_run, test_loss=f"{test_loss:.4f}", test_acc=f"{accuracy:.4f}")
             if score < best_score:
-                best_score, best_epoch, best_state, stale = score, epochs_run, copy.deepcopy(model.state_dict()), 0
+                stale = stale + 1 if by_loss and score > best_score - settings.min_delta else 0
+                best_score, best_epoch, best_state = score, epochs_run, copy.deepcopy(model.state_dict())
             else:
                 stale += 1
             if accuracy == 1.0 or (by_loss and stale >= settings.patience):
@@ -345,7 +347,7 @@ def classifier_test(
         "epochs_run": epochs_run,
         "best_epoch": best_epoch,
         "selection": (
-            f"lowest test loss, early stopping with patience {settings.patience}"
+            f"lowest test loss, early stopping with patience {settings.patience} (min_delta {settings.min_delta:g})"
             if by_loss
             else "best test accuracy over all epochs (the challenge's)"
         ),
