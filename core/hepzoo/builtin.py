@@ -26,7 +26,7 @@ EVALUATORS = (
         metrics=("auc_cls-low", "auc_cls-high", "jsd_cls-low", "jsd_cls-high", "fpd_x1e3", "kpd_x1e3"),
         labels={"fpd_x1e3": "FPD ×10^3", "kpd_x1e3": "KPD ×10^3"},
         prefixes={"auc_": "classifier AUC ", "jsd_": "classifier JSD ", "sep_": "separation power "},
-        options=("classifier", "classifiers", "truth_split", "plots", "fpd_kpd"),
+        options=("classifier", "classifiers", "truth_split", "plots", "fpd_kpd", "progress"),
         errors_note=(
             "Separation powers (mean over layers where there are several) and classifier scores are "
             "single values; FPD/KPD errors are their batch spreads (CaloChallenge conventions)."

@@ -162,6 +162,13 @@ def _reference(spec: str):
     raise ConfigError(f"--reference {spec!r} is neither a file nor a dataset (see 'hepzoo data list')")
 
 
+def _evaluator_options(kind: str) -> tuple[str, ...]:
+    """The options the evaluator of this representation takes."""
+    from hepzoo.plugins.manager import get_registry
+
+    return get_registry().evaluator(kind).options
+
+
 def cmd_evaluate(args) -> int:
     from hepzoo.config import positive_int
     from hepzoo.evaluation import check_samples, evaluate, format_report, load_samples
@@ -180,6 +187,8 @@ def cmd_evaluate(args) -> int:
             raise ConfigError(
                 f"--classifier applies to {' and '.join(takes) or 'no'} samples, not {gen.representation.kind}"
             )
+    if "progress" in _evaluator_options(gen.representation.kind):
+        options["progress"] = not args.quiet
     metrics = evaluate(gen, ref, output_dir=args.output, seed=args.seed, **options)
     print(format_report(metrics))
     if args.output:
@@ -380,8 +389,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-o", "--output", help="folder for metrics.json and plots")
     s.add_argument("--max-events", type=int)
     s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--classifier", choices=("full", "small", "none"),
-                   help="showers: the challenge's DNN (full, default; slow on CPU), a CPU-sized one, or none")
+    s.add_argument("--classifier", choices=("auto", "full", "cpu", "small", "resnet", "none"),
+                   help="showers: auto (default: the challenge's DNN on a GPU, the CPU preset with early "
+                   "stopping otherwise), full (the challenge's), cpu, small, resnet (the challenge's ResNet "
+                   "in place of the cls-low DNN), none")
+    s.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
     s = sub.add_parser("data", help="make, list or merge datasets")
     dsub = s.add_subparsers(dest="data_command", required=True)

@@ -91,6 +91,7 @@ def format_report(metrics: dict[str, Any]) -> str:
     sizes = [f"{k}={metrics[k]}" for k in ("n_gen", "n_reference") if k in metrics]
     if sizes:
         lines.append("(" + ", ".join(sizes) + "; truth vs truth = two disjoint halves of the reference)")
+    lines += [f"classifier {line}" for line in metrics.get("classifier_settings", [])]
     return "\n".join(lines)
 
 

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import attrs
 import numpy as np
 
 from hepzoo.data.showers.geometry import Geometry
@@ -66,10 +67,12 @@ def _compute(
     ref: _Set,
     gen: _Set,
     geometry: Geometry,
-    settings: ClassifierSettings | None,
+    settings: dict[str, ClassifierSettings] | None,
     kinds,
     opts: dict,
     seed: int,
+    progress: bool = False,
+    label: str = "",
 ) -> tuple[dict[str, dict[str, Any]], dict[str, float]]:
     seps = separation_powers(gen.features, ref.features, geometry, gen.x, ref.x)
     out: dict[str, dict[str, Any]] = {}
@@ -84,10 +87,12 @@ def _compute(
             geometry,
             tuple(kinds),
             settings,
+            progress=progress,
+            label=label,
         )
         for kind, res in scores.items():
-            out[f"auc_{kind}"] = {"value": res["auc"], "error": 0.0}
-            out[f"jsd_{kind}"] = {"value": res["jsd"], "error": 0.0}
+            out[f"auc_{kind}"] = {"value": res["auc"], "error": 0.0, "settings": res["settings"]}
+            out[f"jsd_{kind}"] = {"value": res["jsd"], "error": 0.0, "settings": res["settings"]}
     if opts.get("fpd_kpd", True):
         fpd, fpd_err = shower_fpd(
             gen.high, ref.high, seed, opts.get("fpd_num_batches", 20), opts.get("fpd_num_points", 10)
@@ -104,38 +109,70 @@ def _compute(
     return out, seps
 
 
-def _settings(classifier: str | ClassifierSettings | None, seed: int) -> ClassifierSettings | None:
+CLASSIFIER_PRESETS = ("auto", "full", "challenge", "cpu", "small", "resnet", "none")
+
+
+def _settings(
+    classifier: str | ClassifierSettings | None, kinds: tuple[str, ...], seed: int
+) -> tuple[dict[str, ClassifierSettings] | None, tuple[str, ...]]:
+    """Settings per classifier kind for a preset name; ``'resnet'`` runs cls-resnet in place of cls-low."""
     if classifier is None or classifier == "none":
-        return None
+        return None, kinds
+    if classifier == "resnet":
+        kinds = tuple(dict.fromkeys("cls-resnet" if k == "cls-low" else k for k in kinds))
+        classifier = "auto"
     if isinstance(classifier, ClassifierSettings):
-        return classifier
-    if classifier == "full":
-        return ClassifierSettings(seed=seed)
-    if classifier == "small":
-        return ClassifierSettings.small(seed=seed)
-    raise InvalidDataError(
-        f"classifier must be 'full', 'small', 'none' or ClassifierSettings; got {classifier!r}"
-    )
+        return dict.fromkeys(kinds, classifier), kinds
+    presets = {
+        "auto": ClassifierSettings.default,
+        "full": ClassifierSettings.challenge,
+        "challenge": ClassifierSettings.challenge,
+        "cpu": ClassifierSettings.cpu,
+        "small": lambda seed, network: attrs.evolve(ClassifierSettings.small(seed), network=network),
+    }
+    if classifier not in presets:
+        raise InvalidDataError(
+            f"classifier must be one of {CLASSIFIER_PRESETS} or ClassifierSettings; got {classifier!r}"
+        )
+    make = presets[classifier]
+    return {k: make(seed=seed, network="resnet" if k == "cls-resnet" else "dnn") for k in kinds}, kinds
+
+
+def _settings_lines(metrics: dict[str, dict[str, Any]]) -> list[str]:
+    lines = []
+    for name, entry in metrics.items():
+        if name.startswith("auc_") and "settings" in entry:
+            u = entry["settings"]
+            lines.append(
+                f"{name[4:]}: {u['network']} {u['dtype']} on {u['device']}, lr {u['lr']:g}, batch {u['batch_size']}, "
+                f"{u['epochs_run']}/{u['max_epochs']} epochs (best {u['best_epoch']}; {u['selection']}), "
+                f"train/test/val {u['n_train']}/{u['n_test']}/{u['n_val']}, seed {u['seed']}"
+            )
+    return lines
 
 
 def evaluate_showers(
     gen: Samples,
     reference: Samples,
     output_dir: str | Path | None = None,
-    classifier: str | ClassifierSettings | None = "full",
+    classifier: str | ClassifierSettings | None = "auto",
     classifiers: tuple[str, ...] = ("cls-low", "cls-high"),
     truth_split: bool = True,
     seed: int = 0,
     plots: bool = True,
+    progress: bool = False,
     **opts: Any,
 ) -> dict[str, Any]:
     """CaloChallenge metrics of ``gen`` vs ``reference`` (voxel Samples with ``cond["energy"]``, MeV).
 
     Separation powers of every high-level feature (grouped: one list entry per layer), the
-    classifier AUC/JSD for ``classifiers`` (``classifier='full'``: the challenge's DNN;
-    ``'small'``: a CPU-sized one; ``None``: skip), and FPD/KPD x1e3 on the ``cls-high`` features
-    (``fpd_kpd=False`` skips them; ``fpd_num_batches``/``fpd_num_points`` trade accuracy for
-    time). With ``output_dir``: metrics.json and PNG plots there.
+    classifier AUC/JSD for ``classifiers`` (``classifier='auto'``: the challenge's DNN on a GPU,
+    the CPU preset with early stopping otherwise; ``'full'``/``'challenge'``, ``'cpu'``,
+    ``'small'``; ``'resnet'``: the challenge's ResNet in place of the cls-low DNN; ``None``:
+    skip), each with the settings it was trained with, and FPD/KPD x1e3 on the ``cls-high``
+    features (``fpd_kpd=False`` skips them; ``fpd_num_batches``/``fpd_num_points`` trade accuracy
+    for time). ``progress``: a bar with the time left per classifier on stderr. With
+    ``output_dir``: metrics.json and PNG plots there.
     """
     start = time.perf_counter()
     if opts.get("fpd_kpd", True) and opts.get("fpd_num_points", 10) < 3:
@@ -147,14 +184,14 @@ def evaluate_showers(
     bad = set(classifiers) - set(CLASSIFIER_INPUTS)
     if bad:
         raise InvalidDataError(f"unknown classifiers {sorted(bad)}; use some of {CLASSIFIER_INPUTS}")
-    settings = _settings(classifier, seed)
+    settings, classifiers = _settings(classifier, tuple(classifiers), seed)
     cut = min_energy(geometry)
     sets = [
         _Set(apply_threshold(s.x, cut), np.asarray(s.cond["energy"], dtype=np.float64).reshape(-1), geometry)
         for s in (reference, gen)
     ]
     ref, fake = sets
-    metrics, seps = _compute(ref, fake, geometry, settings, classifiers, opts, seed)
+    metrics, seps = _compute(ref, fake, geometry, settings, classifiers, opts, seed, progress, "gen vs ref ")
     result: dict[str, Any] = {
         "representation": "voxel",
         "geometry": geometry.name,
@@ -168,8 +205,13 @@ def evaluate_showers(
         perm = np.random.default_rng(seed).permutation(len(ref.x))
         half = len(perm) // 2
         a, b = ref.take(np.sort(perm[:half]), geometry), ref.take(np.sort(perm[half : 2 * half]), geometry)
-        result["truth_vs_truth"], _ = _compute(a, b, geometry, settings, classifiers, opts, seed + 1)
+        result["truth_vs_truth"], _ = _compute(
+            a, b, geometry, settings, classifiers, opts, seed + 1, progress, "truth vs truth "
+        )
         result["truth_split_size"] = half
+    notes = _settings_lines(metrics)
+    if notes:
+        result["classifier_settings"] = notes
     if output_dir is not None:
         out = Path(output_dir)
         out.mkdir(parents=True, exist_ok=True)
