@@ -144,3 +144,14 @@ def test_w1p_counts_each_particle_as_often_as_its_jet_is_drawn():
     means, stds = w1p((x, mask), (y, mask_y), num_eval_samples=200, num_batches=3, seed=5)
     np.testing.assert_allclose(means, np.mean(w1s, axis=0), rtol=1e-12, atol=0)
     np.testing.assert_allclose(stds, np.std(w1s, axis=0), rtol=1e-9, atol=0)
+
+
+def test_kpd_in_place_kernels_give_the_expression_floats():
+    rng = np.random.default_rng(12)
+    x, y = rng.gamma(2.0, 0.1, (301, 7)), rng.gamma(2.1, 0.1, (257, 7))
+    gamma = 1.0 / 7
+    expected = (((x @ x.T * gamma + 1.0) ** 4).sum() - np.trace((x @ x.T * gamma + 1.0) ** 4)) / (301 * 300)
+    expected += (((y @ y.T * gamma + 1.0) ** 4).sum() - np.trace((y @ y.T * gamma + 1.0) ** 4)) / (257 * 256)
+    expected -= 2 * ((x @ y.T * gamma + 1.0) ** 4).mean()
+    assert stats.mmd_poly_unbiased(x, y) == expected  # bit for bit: the value is a small difference
+    assert stats.mmd_poly_unbiased(x, y, buffer=np.full(400 * 400, np.nan)) == expected
