@@ -155,3 +155,25 @@ def test_kpd_in_place_kernels_give_the_expression_floats():
     expected -= 2 * ((x @ y.T * gamma + 1.0) ** 4).mean()
     assert stats.mmd_poly_unbiased(x, y) == expected  # bit for bit: the value is a small difference
     assert stats.mmd_poly_unbiased(x, y, buffer=np.full(400 * 400, np.nan)) == expected
+
+
+def test_fpd_resamples_side_by_side_give_the_sequential_floats():
+    rng = np.random.default_rng(13)
+    x, y = rng.gamma(2.0, 0.1, (400, 5)), rng.gamma(2.1, 0.1, (300, 5))
+    sizes = (1 / np.linspace(1 / 100, 1 / 250, 3)).astype("int32")
+    draw = np.random.default_rng(4)
+    xn, yn = stats.normalise_features(x, y)
+    vals = []
+    for size in sizes:  # jetnet's loop, one resample after the other
+        points = []
+        for _ in range(4):
+            sx, sy = xn[draw.choice(400, size=size)], yn[draw.choice(300, size=size)]
+            cov = lambda s: np.cov(s, rowvar=False)  # noqa: E731
+            points.append(stats.frechet_distance(sx.mean(0), cov(sx), sy.mean(0), cov(sy)))
+        vals.append(np.mean(points))
+    from scipy.optimize import curve_fit
+
+    params, covs = curve_fit(lambda n, a, b: a + b * n, 1 / sizes, vals, bounds=([0, 0], [np.inf, np.inf]))
+    value, error = stats.fpd_extrapolated(x, y, 100, 250, 4, 3, True, 4)
+    assert (value, error) == (float(params[0]), float(np.sqrt(np.diag(covs)[0])))
+    assert value > 0
