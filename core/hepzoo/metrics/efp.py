@@ -191,41 +191,103 @@ def efps_numpy(
     return out
 
 
-class _Batch:
-    """One padded batch on a torch device: z [B, n], theta^k [B, n, n], and memoised sub-expressions.
+class _Plan:
+    """What a set of connected graphs needs, worked out once without data: named vectors, leaf
+    contractions ("spokes", theta^k @ v), and per graph a sum of a vector or a cycle of factors.
 
-    Vectors are named by the expression that made them ("z", "z*T2(z)", ...), so a vector or a pair
-    product that several graphs share is computed once.
+    Vectors are named by the expression that made them ("z", "z*T2(z)", ...), so a vector, spoke or
+    pair product that several graphs share is computed once.
     """
+
+    def __init__(self, components: list[tuple[tuple[int, int], ...]]):
+        self.vectors: dict[str, tuple[str, str]] = {}  # name -> (parent vector, spoke)
+        self.spokes: dict[str, tuple[int, str]] = {}  # name -> (power, vector)
+        self.values = {comp: self._recipe(comp) for comp in dict.fromkeys(components)}
+
+    def _attach(self, parent: str, k: int, leaf: str) -> str:
+        spoke = f"T{k}({leaf})"
+        self.spokes[spoke] = (k, leaf)
+        name = f"{parent}*{spoke}"
+        self.vectors[name] = (parent, spoke)
+        return name
+
+    def _recipe(self, edges: tuple[tuple[int, int], ...]) -> tuple:
+        if not edges:
+            return ("sum", "z")
+        adj = _adjacency(edges)
+        names = {v: "z" for v in adj}
+        while len(adj) > 1:
+            leaf = next((v for v, nb in adj.items() if len(nb) == 1), None)
+            if leaf is None:
+                break
+            ((parent, k),) = adj.pop(leaf).items()
+            del adj[parent][leaf]
+            names[parent] = self._attach(names[parent], k, names.pop(leaf))
+        if len(adj) == 1:
+            return ("sum", next(iter(names.values())))
+        order = _cycle_order(adj, edges)
+        factors = [(names[v], adj[v][order[(i + 1) % len(order)]]) for i, v in enumerate(order)]
+        plain = ("z", 1)  # start the cycle at two plain factors: their product is shared
+        n = len(factors)
+        turn = next((r for r in range(n) if factors[r] == factors[(r + 1) % n] == plain), 0)
+        return ("cycle", tuple(factors[turn:] + factors[:turn]))
+
+
+class _Batch:
+    """One padded batch on a torch device: z [B, n], theta^k [B, n, n] and the plan's quantities."""
 
     def __init__(self, x: Any, mask: Any):
         import torch
 
         self.z = torch.where(mask, x[..., 2], torch.zeros((), dtype=x.dtype, device=x.device))
         deta = x[:, :, None, 0] - x[:, None, :, 0]
-        dphi = torch.fmod(torch.abs(x[:, :, None, 1] - x[:, None, :, 1]), 2 * np.pi)
-        dphi = torch.minimum(dphi, 2 * np.pi - dphi)
+        dphi = torch.abs(x[:, :, None, 1] - x[:, None, :, 1])
+        if float(x[..., 1].max() - x[..., 1].min()) > np.pi:  # wrap; a no-op when every |dphi| <= pi
+            dphi = torch.fmod(dphi, 2 * np.pi)
+            dphi = torch.minimum(dphi, 2 * np.pi - dphi)
         self.theta = {1: torch.sqrt(deta * deta + dphi * dphi)}
         self.vecs: dict[str, Any] = {"z": self.z}
+        self.spokes: dict[str, Any] = {}
         self.pairs: dict[tuple, Any] = {}
-        self.components: dict[tuple, Any] = {}
+        self.weighted: dict[tuple, Any] = {}
 
     def power(self, k: int) -> Any:
         if k not in self.theta:
-            self.theta[k] = self.theta[1] ** k
+            half = self.power(k // 2)
+            self.theta[k] = half * half if k % 2 == 0 else half * self.power(k - k // 2)
         return self.theta[k]
 
-    def attach(self, parent: str, k: int, leaf: str) -> str:
-        """Name of ``v_parent * (theta^k @ v_leaf)`` (a leaf contracted into its parent), computed once."""
-        spoke = f"T{k}({leaf})"
-        if spoke not in self.vecs:
-            self.vecs[spoke] = (self.power(k) @ self.vecs[leaf].unsqueeze(-1)).squeeze(-1)
-        key = f"{parent}*{spoke}"
-        if key not in self.vecs:
-            self.vecs[key] = self.vecs[parent] * self.vecs[spoke]
-        return key
+    def run(self, plan: _Plan) -> dict[tuple, Any]:
+        """Value of each of the plan's connected graphs for each jet."""
+        import torch
 
-    def pair(self, first: tuple[str, int], second: tuple[str, int]) -> Any:
+        pending = dict(plan.spokes)
+        while pending:  # all spokes whose vector exists, one [B, n, n] @ [B, n, m] product per power
+            ready: dict[int, list[str]] = {}
+            for name, (k, leaf) in pending.items():
+                if self._vector(plan, leaf) is not None:
+                    ready.setdefault(k, []).append(name)
+            if not ready:
+                raise RuntimeError("EFP plan has a spoke whose vector never becomes available")
+            for k, names in ready.items():
+                stacked = torch.stack([self.vecs[pending[name][1]] for name in names], -1)
+                product = self.power(k) @ stacked
+                for j, name in enumerate(names):
+                    self.spokes[name] = product[..., j]
+                    del pending[name]
+        return {comp: self._value(plan, recipe) for comp, recipe in plan.values.items()}
+
+    def _vector(self, plan: _Plan, name: str) -> Any:
+        """The named vector, or None while a spoke it needs is not computed yet."""
+        if name not in self.vecs:
+            parent_name, spoke = plan.vectors[name]
+            parent = self._vector(plan, parent_name)
+            if parent is None or spoke not in self.spokes:
+                return None
+            self.vecs[name] = parent * self.spokes[spoke]
+        return self.vecs[name]
+
+    def _pair(self, first: tuple[str, int], second: tuple[str, int]) -> Any:
         """``diag(v0) theta^k0 diag(v1) theta^k1`` for ``first = (v0, k0)``, ``second = (v1, k1)``."""
         key = (first, second)
         if key not in self.pairs:
@@ -234,44 +296,18 @@ class _Batch:
             self.pairs[key] = self.vecs[v0].unsqueeze(-1) * (inner @ self.power(k1))
         return self.pairs[key]
 
-    def cycle(self, factors: list[tuple[str, int]]) -> Any:
-        """Trace of ``prod_j diag(v_j) theta^k_j`` around a triangle or a square."""
-        plain = ("z", 1)
-        turn = next(
-            (r for r in range(len(factors)) if factors[r] == factors[(r + 1) % len(factors)] == plain), 0
-        )
-        f = factors[turn:] + factors[:turn]
-        left = self.pair(f[0], f[1])
-        if len(f) == 3:  # tr(P diag(v) theta^k) = sum_ij P_ij theta^k_ij v_j (theta symmetric)
-            return ((left * self.power(f[2][1])) @ self.vecs[f[2][0]].unsqueeze(-1)).sum((-2, -1))
-        right = self.pair(f[2], f[3])
+    def _value(self, plan: _Plan, recipe: tuple) -> Any:
+        if recipe[0] == "sum":
+            return self._vector(plan, recipe[1]).sum(-1)
+        f = recipe[1]  # the trace of prod_j diag(v_j) theta^k_j around a triangle or a square
+        left = self._pair(f[0], f[1])
+        if len(f) == 3:  # tr(P diag(v) theta^k) = sum_ij (P * theta^k)_ij v_j (theta symmetric)
+            key = (f[0], f[1], f[2][1])
+            if key not in self.weighted:
+                self.weighted[key] = left * self.power(f[2][1])
+            return (self.weighted[key] @ self._vector(plan, f[2][0]).unsqueeze(-1)).sum((-2, -1))
+        right = self._pair(f[2], f[3])
         return (left * right.transpose(-2, -1)).sum((-2, -1))
-
-    def connected(self, edges: tuple[tuple[int, int], ...]) -> Any:
-        """Value of one connected multigraph for each jet of the batch."""
-        if edges in self.components:
-            return self.components[edges]
-        if not edges:
-            value = self.z.sum(-1)
-        else:
-            adj = _adjacency(edges)
-            names = {v: "z" for v in adj}
-            while len(adj) > 1:
-                leaf = next((v for v, nb in adj.items() if len(nb) == 1), None)
-                if leaf is None:
-                    break
-                ((parent, k),) = adj.pop(leaf).items()
-                del adj[parent][leaf]
-                names[parent] = self.attach(names[parent], k, names.pop(leaf))
-            if len(adj) == 1:
-                value = self.vecs[next(iter(names.values()))].sum(-1)
-            else:
-                order = _cycle_order(adj, edges)
-                value = self.cycle(
-                    [(names[v], adj[v][order[(i + 1) % len(order)]]) for i, v in enumerate(order)]
-                )
-        self.components[edges] = value
-        return value
 
 
 def _adjacency(edges: tuple[tuple[int, int], ...]) -> dict[int, dict[int, int]]:
@@ -319,6 +355,7 @@ def efps(
     mask = (x != 0).any(-1) if mask is None else np.asarray(mask, dtype=bool)
     graphs = [EFP_GRAPHS[i] for i in (range(len(EFP_GRAPHS)) if indices is None else indices)]
     parts = [_components(g) for g in graphs]
+    plan = _Plan([comp for comps in parts for comp in comps])
     out = np.empty((len(x), len(graphs)))
     if len(x) == 0:
         return out
@@ -339,11 +376,12 @@ def efps(
             batch = _Batch(
                 torch.as_tensor(x[rows, :n], device=device), torch.as_tensor(mask[rows, :n], device=device)
             )
+            connected = batch.run(plan)
             values = []
             for comps in parts:
-                value = batch.connected(comps[0])
+                value = connected[comps[0]]
                 for comp in comps[1:]:
-                    value = value * batch.connected(comp)
+                    value = value * connected[comp]
                 values.append(value)
             out[rows] = torch.stack(values, -1).cpu().numpy()
         start = stop
