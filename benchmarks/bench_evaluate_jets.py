@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -60,6 +61,12 @@ def _load() -> str:
         return " ".join(f.read().split()[:3])
 
 
+def _child_cpu() -> float:
+    """CPU seconds used by finished child processes (wall time alone means little on a shared machine)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _flat(result: dict) -> dict[str, np.ndarray]:
     """``{"gen_vs_reference/w1p": values, ...}`` from a metrics.json-like dict (value and error)."""
     out = {}
@@ -70,7 +77,7 @@ def _flat(result: dict) -> dict[str, np.ndarray]:
     return out
 
 
-def _jetnet_numbers(gen_path: Path, ref_path: Path, seed: int) -> tuple[dict, float]:
+def _jetnet_numbers(gen_path: Path, ref_path: Path, seed: int) -> tuple[dict, float, float]:
     """jetnet 0.2.5's five metrics, gen vs reference and truth vs truth, as ``hepzoo evaluate`` draws them."""
     import jetnet.evaluation.gen_metrics as gm
 
@@ -84,7 +91,7 @@ def _jetnet_numbers(gen_path: Path, ref_path: Path, seed: int) -> tuple[dict, fl
     perm = np.random.default_rng(seed).permutation(len(real))  # hepzoo's truth split
     half = len(perm) // 2
     a, b = real[np.sort(perm[:half])], real[np.sort(perm[half : 2 * half])]
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     result: dict = {}
     feats = {}
     for key, x in (("real", real), ("gen", gen)):
@@ -110,7 +117,7 @@ def _jetnet_numbers(gen_path: Path, ref_path: Path, seed: int) -> tuple[dict, fl
             for name, fn in (("fpd", gm.fpd), ("kpd", gm.kpd)):
                 value, error = fn(fr, fg)
                 out[name] = {"value": float(value), "error": float(error)}
-    return result, time.perf_counter() - start
+    return result, time.perf_counter() - start, time.process_time() - cpu
 
 
 def _diff_table(ours: dict, theirs: dict, label: str) -> float:
@@ -160,8 +167,9 @@ def main(argv: list[str] | None = None) -> None:
     except ImportError:
         print("jetnet is not installed: its timing is skipped (pip install jetnet==0.2.5)")
         return
-    theirs, t_theirs = _jetnet_numbers(gen, ref, args.seed)
-    print(f"\njetnet 0.2.5, same metrics and seeds (EFPs with efp_jobs=1, no plots): {t_theirs:.1f} s")
+    theirs, t_theirs, cpu_theirs = _jetnet_numbers(gen, ref, args.seed)
+    print(f"\njetnet 0.2.5, same metrics and seeds (EFPs with efp_jobs=1, no plots): {t_theirs:.1f} s wall,")
+    print(f"{cpu_theirs:.1f} s CPU (load after: {_load()})")
     worst = _diff_table(ours, theirs, "jetnet 0.2.5")
     print(
         f"\nhepzoo evaluate {t_ours:.1f} s, jetnet {t_theirs:.1f} s; largest relative difference {worst:.1e}"
