@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+import numpy as np
 import pytest
 
 from hepzoo.data.jetnet_io import write_jetnet
@@ -75,3 +76,75 @@ def test_bad_requests(tmp_path):
         load_samples(tmp_path / "x.h5")
     with pytest.raises(InvalidDataError, match="does not exist"):
         evaluate(tmp_path / "missing.h5", _samples())
+
+
+# hepzoo evaluate's numbers before the batched EFPs and counted resamples (one scipy W1 per resample)
+_BEFORE = {
+    "gen_vs_reference": {
+        "w1m": (0.013488715786344332, 0.004432118442124907),
+        "w1p": (
+            [0.025238608962625458, 0.026986723591347666, 0.003536310585609312],
+            [0.0011057542590749841, 0.0008145396447707523, 0.0012734388295451214],
+        ),
+        "w1efp": (
+            [
+                0.00017344106859380157,
+                0.00015392440826160993,
+                0.00015965918245938417,
+                0.00010850195606142542,
+                0.00012145056180935237,
+            ],
+            [
+                4.759249655694838e-05,
+                4.3888460756571274e-05,
+                4.5407545027168e-05,
+                3.0199982543724648e-05,
+                3.455479279284673e-05,
+            ],
+        ),
+        "fpd": (8.126869953087396e-18, 0.23028891712747443),
+        "kpd": (0.0023327623116657925, 0.0016481426302601813),
+    },
+    "truth_vs_truth": {
+        "w1m": (0.005144164291070008, 0.0011658909651823045),
+        "w1p": (
+            [0.007028835703688628, 0.006272655574732988, 0.0027762069417118914],
+            [0.0027123162462212853, 0.0007089341524033791, 0.0003538892979759392],
+        ),
+        "w1efp": (
+            [
+                7.568077116858311e-05,
+                6.5524762750334e-05,
+                6.855416964994276e-05,
+                4.8385161722880915e-05,
+                5.1973807425536254e-05,
+            ],
+            [
+                4.314146350170517e-05,
+                3.007664042371568e-05,
+                3.328598297218092e-05,
+                1.6579799959214137e-05,
+                2.136329477923931e-05,
+            ],
+        ),
+        "fpd": (0.21358731793824337, 0.2126497554286872),
+        "kpd": (0.001316017377941181, 0.011266892092151263),
+    },
+}
+
+
+def test_numbers_equal_the_per_resample_path():
+    """W1s and KPD to 1e-12; FPD to its fit's own tolerance (curve_fit stops at ftol = 1e-8)."""
+    x, m = random_jets(150, 15, 0.13, 21)
+    y, n = random_jets(160, 15, 0.1, 22)
+    fast = dict(num_eval_samples=300, min_samples=60, max_samples=120, num_points=3, fpd_num_batches=3)
+    fast.update(kpd_batch_size=80, kpd_num_batches=4, min_events=10)  # tiny samples, on purpose
+    gen = Samples(x=x, representation=PointCloud(max_particles=15), mask=m)
+    ref = Samples(x=y, representation=PointCloud(max_particles=15), mask=n)
+    result = evaluate_jets(gen, ref, seed=5, **fast)
+    for part, before in _BEFORE.items():
+        for name, (value, error) in before.items():
+            now = result[part][name]
+            rtol, atol = (1e-7, 1e-12) if name == "fpd" else (1e-12, 0)
+            np.testing.assert_allclose(now["value"], value, rtol=rtol, atol=atol, err_msg=f"{part} {name}")
+            np.testing.assert_allclose(now["error"], error, rtol=rtol, atol=atol, err_msg=f"{part} {name}")

@@ -102,3 +102,78 @@ def test_equal_to_jetnet():
         np.testing.assert_allclose(
             kpd(x, y, num_batches=3, batch_size=100), gm.kpd(fx, fy, num_batches=3, batch_size=100), rtol=1e-5
         )
+
+
+def _w1_one_resample_at_a_time(a, b, n, batches, seed):
+    """The resampling loop as jetnet writes it: one scipy W1 per resample and column."""
+    from scipy.stats import wasserstein_distance
+
+    rng = np.random.default_rng(seed)
+    w1s = []
+    for _ in range(batches):
+        ia, ib = rng.choice(len(a), size=n), rng.choice(len(b), size=n)
+        w1s.append([wasserstein_distance(a[ia, i], b[ib, i]) for i in range(a.shape[1])])
+    return np.mean(w1s, axis=0), np.std(w1s, axis=0)
+
+
+def test_counted_resamples_give_the_per_resample_floats():
+    rng = np.random.default_rng(11)
+    a = np.round(rng.gamma(2.0, 1.0, (700, 4)), 2)  # rounded: many ties within and across samples
+    b = np.round(rng.gamma(2.2, 1.0, (450, 4)), 2)
+    mean, std = stats.bootstrap_w1(a, b, num_eval_samples=900, num_batches=4, seed=3)
+    ref_mean, ref_std = _w1_one_resample_at_a_time(a, b, 900, 4, 3)
+    np.testing.assert_allclose(mean, ref_mean, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(std, ref_std, rtol=1e-12, atol=0)
+    assert mean.min() > 0.05
+    scalar = stats.bootstrap_w1(a[:, 0], b[:, 0], num_eval_samples=900, num_batches=4, seed=3)
+    np.testing.assert_allclose(scalar[0], ref_mean[0], rtol=1e-12, atol=0)
+
+
+def test_w1p_counts_each_particle_as_often_as_its_jet_is_drawn():
+    from scipy.stats import wasserstein_distance
+
+    x, mask = _jets(n=150, seed=8)
+    y, mask_y = _jets(n=90, spread=0.13, seed=9)
+    mask_y[3] = False  # a jet with no particles
+    rng = np.random.default_rng(5)
+    w1s = []
+    for _ in range(3):  # jetnet's loop: resample jets, pool their particles, one W1 per feature
+        ir, ig = rng.choice(len(x), size=200), rng.choice(len(y), size=200)
+        pr, pg = x[ir][mask[ir]], y[ig][mask_y[ig]]
+        w1s.append([wasserstein_distance(pr[:, i], pg[:, i]) for i in range(3)])
+    means, stds = w1p((x, mask), (y, mask_y), num_eval_samples=200, num_batches=3, seed=5)
+    np.testing.assert_allclose(means, np.mean(w1s, axis=0), rtol=1e-12, atol=0)
+    np.testing.assert_allclose(stds, np.std(w1s, axis=0), rtol=1e-12, atol=0)
+
+
+def test_kpd_in_place_kernels_give_the_expression_floats():
+    rng = np.random.default_rng(12)
+    x, y = rng.gamma(2.0, 0.1, (301, 7)), rng.gamma(2.1, 0.1, (257, 7))
+    gamma = 1.0 / 7
+    expected = (((x @ x.T * gamma + 1.0) ** 4).sum() - np.trace((x @ x.T * gamma + 1.0) ** 4)) / (301 * 300)
+    expected += (((y @ y.T * gamma + 1.0) ** 4).sum() - np.trace((y @ y.T * gamma + 1.0) ** 4)) / (257 * 256)
+    expected -= 2 * ((x @ y.T * gamma + 1.0) ** 4).mean()
+    assert stats.mmd_poly_unbiased(x, y) == expected  # bit for bit: the value is a small difference
+    assert stats.mmd_poly_unbiased(x, y, buffer=np.full(400 * 400, np.nan)) == expected
+
+
+def test_fpd_resamples_side_by_side_give_the_sequential_floats():
+    rng = np.random.default_rng(13)
+    x, y = rng.gamma(2.0, 0.1, (400, 5)), rng.gamma(2.1, 0.1, (300, 5))
+    sizes = (1 / np.linspace(1 / 100, 1 / 250, 3)).astype("int32")
+    draw = np.random.default_rng(4)
+    xn, yn = stats.normalise_features(x, y)
+    vals = []
+    for size in sizes:  # jetnet's loop, one resample after the other
+        points = []
+        for _ in range(4):
+            sx, sy = xn[draw.choice(400, size=size)], yn[draw.choice(300, size=size)]
+            cov = lambda s: np.cov(s, rowvar=False)  # noqa: E731
+            points.append(stats.frechet_distance(sx.mean(0), cov(sx), sy.mean(0), cov(sy)))
+        vals.append(np.mean(points))
+    from scipy.optimize import curve_fit
+
+    params, covs = curve_fit(lambda n, a, b: a + b * n, 1 / sizes, vals, bounds=([0, 0], [np.inf, np.inf]))
+    value, error = stats.fpd_extrapolated(x, y, 100, 250, 4, 3, True, 4)
+    assert (value, error) == (float(params[0]), float(np.sqrt(np.diag(covs)[0])))
+    assert value > 0

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.stats import wasserstein_distance
 
 from hepzoo.data.jets.kinematics import jet_mass
 from hepzoo.errors import InvalidDataError
@@ -118,16 +117,16 @@ def w1p(
     (xr, mr), (xg, mg) = (real.x, real.mask), (gen.x, gen.mask)
     if exclude_zeros:
         mr, mg = mr & (xr != 0).any(-1), mg & (xg != 0).any(-1)
-    rng = np.random.default_rng(seed)
-    w1s = []
-    for _ in range(num_batches):
-        ir = rng.choice(len(xr), size=num_eval_samples)
-        ig = rng.choice(len(xg), size=num_eval_samples)
-        pr, pg = xr[ir][mr[ir]], xg[ig][mg[ig]]
-        if len(pr) == 0 or len(pg) == 0:
-            w1s.append([np.inf] * 3)
-            continue
-        w1s.append([wasserstein_distance(pr[:, i], pg[:, i]) for i in range(3)])
+    counts_r, counts_g = stats.bootstrap_counts(
+        np.random.default_rng(seed), len(xr), len(xg), num_eval_samples, num_batches
+    )
+    # a resampled jet brings all its particles: each particle weighs as often as its jet was drawn
+    jet_r, jet_g = np.nonzero(mr)[0], np.nonzero(mg)[0]
+    pr, pg = xr[mr], xg[mg]
+    w1s = np.stack(
+        [stats.weighted_w1(pr[:, i], pg[:, i], counts_r[:, jet_r], counts_g[:, jet_g]) for i in range(3)],
+        axis=1,
+    )
     return np.mean(w1s, axis=0), np.std(w1s, axis=0)
 
 
