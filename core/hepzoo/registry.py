@@ -76,8 +76,11 @@ class PretrainedEntry:
     @files.validator
     def _check_files(self, attribute, files) -> None:
         """Each file's recorded hash must be a sha256 (64 hex digits): a typo would refuse every download."""
-        bad = sorted(name for name, sha in files.items() if not isinstance(sha, str) or not _SHA256.match(sha))
-        if not isinstance(files, dict) or not files or bad:
+        if not isinstance(files, dict):
+            bad = [f"a {type(files).__name__}, not a dict"]
+        else:
+            bad = sorted(str(name) for name, sha in files.items() if not isinstance(sha, str) or not _SHA256.match(sha))
+        if not files or bad:
             raise ConfigError(
                 f"pretrained {self.family}/{self.tag}: files must map each file name to its sha256 "
                 f"(64 hex digits); {', '.join(bad) or 'none is given'} — copy them from 'hepzoo publish --dry-run'"
