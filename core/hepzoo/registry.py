@@ -6,6 +6,7 @@ import contextlib
 import difflib
 import fnmatch
 import importlib
+import math
 import re
 import warnings
 from collections.abc import Iterator
@@ -84,6 +85,21 @@ class PretrainedEntry:
             raise ConfigError(
                 f"pretrained {self.family}/{self.tag}: files must map each file name to its sha256 "
                 f"(64 hex digits); {', '.join(bad) or 'none is given'} — copy them from 'hepzoo publish --dry-run'"
+            )
+
+    @pinned_conditions.validator
+    def _check_pins(self, attribute, pins) -> None:
+        """Pins are name -> one label or number (JSON scalars); the model checks them against its conditions on load."""
+        bad = (
+            [f"a {type(pins).__name__}, not a dict"] if not isinstance(pins, dict) else
+            [f"{name}={value!r}" for name, value in pins.items()
+             if not isinstance(name, str) or not name or isinstance(value, bool)
+             or not isinstance(value, (str, int, float)) or (isinstance(value, float) and not math.isfinite(value))]
+        )
+        if bad:
+            raise ConfigError(
+                f"pretrained {self.family}/{self.tag}: pinned_conditions maps a condition name to one label or "
+                f"number, e.g. {{\"type\": \"top\"}}; {', '.join(bad)} is not"
             )
 
     @property

@@ -109,9 +109,13 @@ def cmd_info(args) -> int:
         print(f"{'conditions':>18}: unknown ({data.get('conditions_error')})")
     elif not data["conditions"]:
         print(f"{'conditions':>18}: none (unconditional)")
+    pinned = data.get("pinned_conditions") or {}
     for c in data.get("conditions") or ():
-        print(f"{'condition':>18}: {c['name']} ({c['kind']}): {Condition(**c).describe()}"
+        allowed = f"pinned to {pinned[c['name']]}" if c["name"] in pinned else Condition(**c).describe()
+        print(f"{'condition':>18}: {c['name']} ({c['kind']}): {allowed}"
               + (f"  -- {c['description']}" if c.get("description") else ""))
+    if pinned:
+        print(f"{'pinned':>18}: {', '.join(f'{k}={v}' for k, v in pinned.items())}  (this id fixes them)")
     return 0
 
 
