@@ -328,20 +328,19 @@ def cmd_release(args) -> int:
 
 
 def cmd_mirror(args) -> int:
-    from hepzoo.api import locate
-    from hepzoo.atomic import atomic_folder
+    """Verify every id and check every target folder first; copy only when all of them pass."""
+    from hepzoo.atomic import atomic_folder, check_folder_target
     from hepzoo.hub.local import is_model_folder
     from hepzoo.hub.mirror import mirror_sources
-    from hepzoo.hub.resolve import parse_model_id
 
     out = Path(args.output)
-    mirror_sources(args.models)  # every id checked and verified before anything is copied
-    for model_id in args.models:
-        if parse_model_id(model_id).kind != "registered":
-            raise ConfigError(f"mirror copies registered models (family/tag), not {model_id!r}")
+    sources = mirror_sources(args.models)  # every id registered and its files verified, once
+    for model_id in sources:
+        check_folder_target(out / model_id, is_model_folder, what="hepzoo model folder")
+    for model_id, source in sources.items():
         target = out / model_id
         with atomic_folder(target, is_model_folder, what="hepzoo model folder") as tmp:
-            shutil.copytree(locate(model_id), tmp, dirs_exist_ok=True)
+            shutil.copytree(source, tmp, dirs_exist_ok=True)
         print(f"{model_id} -> {target}")
     print(f"use it with: export HEPZOO_PATH={out.resolve()}")
     return 0
