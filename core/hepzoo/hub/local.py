@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CONFIG_NAME", "WEIGHTS_NAME", "CARD_NAME", "save_pretrained", "load_pretrained", "build_model", "is_model_folder",
-    "check_model_folder",
+    "check_model_folder", "TORCH_CHECKPOINTS",
 ]
 
 CONFIG_NAME = "config.json"
