@@ -184,7 +184,7 @@ def cmd_evaluate(args) -> int:
             raise ConfigError(
                 f"--classifier applies to {' and '.join(takes) or 'no'} samples, not {gen.representation.kind}"
             )
-    metrics = evaluate(gen, ref, output_dir=args.output, seed=args.seed, **options)
+    metrics = evaluate(gen, ref, output_dir=args.output, seed=args.seed, generated_checked=True, **options)
     print(format_report(metrics))
     if args.output:
         print(f"metrics and plots in {args.output}")
