@@ -33,17 +33,28 @@ def _output_named(output: str) -> None:
         raise OutputError("-o is empty; give a file or folder name such as out/jets.h5")
 
 
+_DISK_MARGIN = 1.25  # the file's chunk index and metadata, and batches that compress worse than the first
+
+
 def _check_disk(output: str, n: int, first) -> None:
-    """Refuse, after the first batch, ``n`` events whose arrays (uncompressed) exceed the free disk space."""
+    """Refuse, after the first batch, ``n`` events whose file would not fit on the disk.
+
+    The files are gzip-compressed (level 4, h5py's default), so the first batch's arrays are
+    compressed the same way to estimate bytes per event; only a run whose estimate (with a margin)
+    exceeds the free space is refused.
+    """
+    import zlib
+
     import numpy as np
 
-    per_event = sum(np.asarray(a).nbytes for a in first.numpy().values()) / max(len(first), 1)
+    stored = sum(len(zlib.compress(np.ascontiguousarray(a).tobytes(), 4)) for a in first.numpy().values())
+    per_event = _DISK_MARGIN * stored / max(len(first), 1)
     folder = Path(output).resolve().parent
     free = shutil.disk_usage(folder).free
     if per_event * n > free:
         raise OutputError(
-            f"-n {n} events take up to {per_event * n / 1e9:,.1f} GB ({per_event:,.0f} bytes each before "
-            f"compression) and {folder} has {free / 1e9:,.1f} GB free; ask for fewer events or write elsewhere"
+            f"-n {n} events take about {per_event * n / 1e9:,.1f} GB ({per_event:,.0f} bytes each as the file "
+            f"stores them) and {folder} has {free / 1e9:,.1f} GB free; ask for fewer events or write elsewhere"
         )
 
 
