@@ -84,6 +84,32 @@ def test_mirror_copies_a_verified_model(tabular_model, registry, tmp_path, monke
     assert main(["mirror", f"local-dir:{folder}", "-o", str(tmp_path / "m2")]) == 2
 
 
+def test_mirror_checks_every_target_before_copying_any(tabular_model, registry, tmp_path, monkeypatch, capsys):
+    from hepzoo.api import locate
+    from hepzoo.hub.integrity import sha256_file
+    from hepzoo.registry import PretrainedEntry
+
+    for tag in ("cli-mirror-a", "cli-mirror-b"):
+        folder = tabular_model.save_pretrained(tmp_path / "src" / "test-tabular-edm" / tag)
+        registry.add_pretrained(PretrainedEntry(
+            family="test-tabular-edm", tag=tag, repo_id="org/none",
+            files={f: sha256_file(folder / f) for f in ("config.json", "model.safetensors", "README.md")}))
+    monkeypatch.setenv("HEPZOO_PATH", str(tmp_path / "src"))
+    located = []
+    monkeypatch.setattr("hepzoo.api.locate", lambda name: located.append(name) or locate(name))
+    blocked = tmp_path / "mirror" / "test-tabular-edm" / "cli-mirror-b"
+    blocked.mkdir(parents=True)
+    (blocked / "notes.txt").write_text("not a model")
+    ids = ["test-tabular-edm/cli-mirror-a", "test-tabular-edm/cli-mirror-b"]
+    assert main(["mirror", *ids, "-o", str(tmp_path / "mirror")]) == 2
+    assert "cli-mirror-b exists and is not a hepzoo model folder" in capsys.readouterr().err
+    assert not (tmp_path / "mirror" / "test-tabular-edm" / "cli-mirror-a").exists()  # nothing copied
+    (blocked / "notes.txt").unlink()
+    located.clear()
+    assert main(["mirror", *ids, "-o", str(tmp_path / "mirror")]) == 0
+    assert sorted(located) == ids  # each id located (and hashed) once
+
+
 def test_publish_dry_run_prints_registry_hashes(tabular_model, registry, tmp_path, capsys):
     folder = tabular_model.save_pretrained(tmp_path / "m")
     assert main(["publish", str(folder), "--repo-id", "org/name", "--dry-run"]) == 0

@@ -65,7 +65,7 @@ def test_too_many_events_for_the_disk(folder, tmp_path, capsys, monkeypatch):
 
     monkeypatch.setattr(cli.shutil, "disk_usage", lambda p: type("U", (), {"free": 10**6})())
     _refused(capsys, ["sample", f"local-dir:{folder}", "-n", "99999999999", "-q", "-o", str(tmp_path / "x.h5"),
-                      "--batch-size", "3", "--steps", "1", "--sampler", "euler"], "-n 99999999999 events take up to")
+                      "--batch-size", "3", "--steps", "1", "--sampler", "euler"], "-n 99999999999 events take about")
     assert list(tmp_path.glob("*x.h5*")) == []
 
 
@@ -81,3 +81,23 @@ def test_batches_give_the_same_events_and_file(tabular_model, tmp_path):
     np.testing.assert_array_equal(read_tabular(streamed).x, whole.x)
     with h5py.File(streamed) as f:
         assert f["table"].shape == (23, 2) and f["metadata"].attrs["batch_size"] == 5
+
+
+def test_the_disk_check_counts_compressed_bytes(tmp_path, monkeypatch):
+    """Padded jets compress several-fold: a run that fits once compressed is not refused."""
+    import hepzoo.cli.main as cli
+    from hepzoo.errors import OutputError
+    from hepzoo.representations import PointCloud
+    from hepzoo.samples import Samples
+    from hepzoo.testing.data import random_jets
+
+    x, mask = random_jets(n=200, p=150, seed=0, min_particles=3)
+    x = x.round(2)  # a sampler's output is smooth, not noise in every bit
+    first = Samples(x=x, representation=PointCloud(max_particles=150), mask=mask)
+    raw = sum(np.asarray(a).nbytes for a in first.numpy().values()) / len(first)
+    n = 10**6
+    monkeypatch.setattr(cli.shutil, "disk_usage", lambda p: type("U", (), {"free": int(raw * n / 2)})())
+    cli._check_disk(str(tmp_path / "jets.h5"), n, first)  # was refused: raw bytes exceed the free space
+    monkeypatch.setattr(cli.shutil, "disk_usage", lambda p: type("U", (), {"free": int(raw * n / 100)})())
+    with pytest.raises(OutputError, match="as the file stores them"):
+        cli._check_disk(str(tmp_path / "jets.h5"), n, first)

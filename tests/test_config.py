@@ -155,3 +155,33 @@ def test_write_json_refuses_nan(tmp_path):
     with pytest.raises(ConfigError, match="finite numbers only"):
         write_json(tmp_path / "c.json", {"x": float("nan")})
     assert not (tmp_path / "c.json").exists()
+
+
+@pytest.mark.parametrize("value", [0, -1, True, 2.0, "3"])
+def test_positive_and_positive_int_are_one_check(value):
+    from hepzoo.config import positive, positive_int
+
+    @attrs.define
+    class Sizes:
+        hidden: int = attrs.field(default=8, validator=positive)
+
+    with pytest.raises(ConfigError) as by_name:
+        positive_int("'hidden'", value)
+    with pytest.raises(ConfigError) as by_field:
+        Sizes(value)
+    assert str(by_field.value) == str(by_name.value)
+
+
+def test_positive_takes_any_integer_type_like_positive_int():
+    import numpy as np
+
+    from hepzoo.config import positive, positive_int
+    from hepzoo.preprocessing.config import StandardizeConfig
+
+    @attrs.define
+    class Sizes:
+        hidden: int = attrs.field(default=8, validator=positive)
+
+    assert Sizes(np.int64(3)).hidden == 3 and positive_int("n", np.int64(3)) == 3
+    with pytest.raises(ConfigError, match="'n_features' must be a positive integer, got 0"):
+        StandardizeConfig(n_features=0)

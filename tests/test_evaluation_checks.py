@@ -116,3 +116,27 @@ def test_fpd_needs_three_points_for_its_error():
         evaluate_jets(_jets(200), _jets(200), num_points=2, min_events=10)
     with pytest.raises(InvalidDataError, match="fpd_num_points must be at least 3"):
         evaluate_showers(None, None, fpd_num_points=2)
+
+
+@pytest.mark.parametrize("via_cli", [False, True])
+def test_each_sample_is_checked_once(tmp_path, monkeypatch, via_cli):
+    import hepzoo.evaluation.checks as checks
+    import hepzoo.evaluation.jets as jets
+
+    seen = []
+    real = checks.check_jets
+
+    def counting(samples, what="generated", *args, **kwargs):
+        seen.append(what)
+        return real(samples, what, *args, **kwargs)
+
+    monkeypatch.setattr(checks, "check_jets", counting)
+    monkeypatch.setattr(jets, "check_jets", counting)
+    monkeypatch.setattr(jets, "_compute", lambda *args: {})  # the checks are what is counted, not the metrics
+    n = max(MIN_JET_EVENTS.values())
+    gen, ref = _jets(n, seed=1), _jets(2 * n, seed=2)
+    if via_cli:
+        assert main(["evaluate", _file(tmp_path, "g.h5", gen), "--reference", _file(tmp_path, "r.h5", ref)]) == 0
+    else:
+        evaluate(gen, ref, metrics=("w1m",))
+    assert sorted(seen) == ["generated", "reference"]

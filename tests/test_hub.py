@@ -13,7 +13,7 @@ import pytest
 import torch
 
 import hepzoo
-from hepzoo.errors import HepzooError, IntegrityError, ModelNotFoundError
+from hepzoo.errors import ConfigError, HepzooError, IntegrityError, ModelNotFoundError
 from hepzoo.hub.integrity import sha256_file
 from hepzoo.registry import PretrainedEntry
 
@@ -345,3 +345,18 @@ def test_mirror_checks_every_source_before_copying_any(registry, published, tmp_
     assert not out.exists()  # the good first id was not copied either
     assert main(["mirror", model_id, "-o", str(out)]) == 0
     assert (out / model_id / "model.safetensors").is_file()
+
+
+def test_a_model_folder_is_one_definition(tmp_path):
+    """What hepzoo may replace is what it may load: config.json and model.safetensors, not config.json alone."""
+    from hepzoo.hub.local import check_model_folder, is_model_folder
+
+    folder = tmp_path / "half"
+    folder.mkdir()
+    (folder / "config.json").write_text("{}")
+    assert not is_model_folder(folder)
+    with pytest.raises(ConfigError, match="has no model.safetensors"):
+        check_model_folder(folder)
+    (folder / "model.safetensors").write_bytes(b"")
+    assert is_model_folder(folder)
+    check_model_folder(folder)

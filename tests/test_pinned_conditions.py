@@ -74,3 +74,31 @@ def test_load_pins_the_conditions_of_a_registered_id(toy, hub_root, hub_server, 
     assert (top.cond["type"] == 1).all()
     info = hepzoo.info("test-toy-conditional/top-pin-test")
     assert info["pinned_conditions"] == {"type": "top"} and info["conditions"] is not None
+
+
+@pytest.mark.parametrize("pins", [{"type": ["top"]}, {"type": None}, {"pt": float("nan")}, {"type": True}, ["type"]])
+def test_a_pin_that_is_not_one_label_or_number_is_refused_at_registration(pins):
+    with pytest.raises(ConfigError, match="pinned_conditions maps a condition name to one label or number"):
+        PretrainedEntry(family="fam", tag="t", repo_id="org/x", files={"config.json": "0" * 64},
+                        pinned_conditions=pins)
+
+
+def test_info_shows_the_pins_and_names_a_mistyped_one(toy, hub_root, hub_server, _no_local_registry, capsys):
+    from hepzoo.cli.main import main
+    from hepzoo.plugins.manager import get_registry
+
+    folder = toy.save_pretrained(hub_root / "hepzoo-test" / "toy-info")
+    files = {f: sha256_file(folder / f) for f in FILES}
+    registry = get_registry()
+    with registry.transaction("hepzoo-tests"):
+        for tag, pinned in (("top-info-test", {"type": "top"}), ("typo-info-test", {"type": "tpo"})):
+            if f"test-toy-conditional/{tag}" not in hepzoo.list_models():
+                registry.add_pretrained(PretrainedEntry(family="test-toy-conditional", tag=tag,
+                                                        repo_id="hepzoo-test/toy-info", files=files,
+                                                        pinned_conditions=pinned))
+    assert main(["info", "test-toy-conditional/top-info-test"]) == 0
+    out = capsys.readouterr().out
+    assert "pinned: type=top" in out and "type (categorical): pinned to top" in out
+    assert main(["info", "test-toy-conditional/typo-info-test"]) == 2
+    err = capsys.readouterr().err
+    assert "pins {'type': 'tpo'}, which its model refuses" in err and len(err.strip().splitlines()) == 1

@@ -131,3 +131,18 @@ def test_plugins_import_only_public_names():
     problems = [f"{f}:{line}: {problem}" for f, line, module, name in plugin_imports()
                 if (problem := public_problem(module, name))]
     assert problems == []
+
+
+@pytest.mark.parametrize("module, name", [
+    ("hepzoo.hub.local", "TORCH_CHECKPOINTS"),
+    ("hepzoo.evaluation.checks", "JET_METRICS_FEATURES"),
+    ("hepzoo.data.showers.gflash", "E_MAX_MEV"),
+])
+def test_documented_constants_are_exported(module, name):
+    assert name in importlib.import_module(module).__all__
+
+
+def test_an_internal_constant_is_private():
+    import hepzoo.model
+
+    assert not hasattr(hepzoo.model, "CONDITION_BYTES_PER_EVENT") and hasattr(hepzoo.model, "_CONDITION_BYTES_PER_EVENT")

@@ -102,7 +102,8 @@ def test_family_tools_and_dropped_kinds():
     assert "backbone" not in KINDS and "objective" not in KINDS
 
 
-@pytest.mark.parametrize("files", [{}, {"config.json": "abc"}, {"config.json": "0" * 64, "model.safetensors": None}])
+@pytest.mark.parametrize("files", [{}, {"config.json": "abc"}, {"config.json": "0" * 64, "model.safetensors": None},
+                                   ["config.json"], None, "config.json"])
 def test_a_pretrained_entry_must_record_a_sha256_per_file(files):
     with pytest.raises(ConfigError, match="sha256 \\(64 hex digits\\)"):
         PretrainedEntry(family="fam", tag="t", repo_id="org/x", files=files)

@@ -89,7 +89,19 @@ def info(name: str) -> dict[str, Any]:
         out["conditions"] = declared_conditions(entry)
     except HepzooError as err:  # e.g. offline and not cached: the registry entry still shows
         out["conditions_error"] = str(err)
+    if out["conditions"] is not None and entry.pinned_conditions:
+        check_pins(entry, out["conditions"])
     return out
+
+
+def check_pins(entry: PretrainedEntry, conditions: list[dict[str, Any]]) -> None:
+    """An id's pins must be values of the model's declared conditions: a typo (``type=tpo``) is named here, not at sampling."""
+    from hepzoo.conditions import Condition, check_given
+
+    try:
+        check_given(tuple(Condition(**c) for c in conditions), entry.pinned_conditions)
+    except ConfigError as err:
+        raise ConfigError(f"{entry.id} pins {entry.pinned_conditions}, which its model refuses: {err}") from None
 
 
 def declared_conditions(entry: PretrainedEntry) -> list[dict[str, Any]]:

@@ -52,18 +52,17 @@ def _shown(value: Any) -> str:
 
 
 def positive_int(name: str, value: Any) -> int:
-    """``value`` as an int if it is a positive integer (not a bool), else one ConfigError naming ``name``."""
+    """``value`` as an int if it is a positive integer (any integer type, not a bool), else one ConfigError naming ``name``."""
     import numbers
 
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
-        raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+        raise ConfigError(f"{name} must be a positive integer, got {_shown(value)}")
     return int(value)
 
 
 def positive(instance: Any, attribute: attrs.Attribute, value: Any) -> None:
-    """attrs validator: the field is a positive integer (a network width, a layer count)."""
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ConfigError(f"{attribute.name!r} must be a positive integer, got {_shown(value)}")
+    """attrs validator: the field is a positive integer (a network width, a layer count); ``positive_int``'s check."""
+    positive_int(repr(attribute.name), value)
 
 
 def _strict_int(value: Any, _: type) -> int:

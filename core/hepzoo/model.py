@@ -79,14 +79,14 @@ def _available_memory() -> int | None:
 
 
 # bytes per event and condition that drawing conditions holds at its peak (indices, values, jitter, copies)
-CONDITION_BYTES_PER_EVENT = 64
+_CONDITION_BYTES_PER_EVENT = 64
 
 
 def _check_condition_memory(n: int, n_conditions: int) -> None:
     """Refuse up front an ``n`` whose per-event conditions cannot fit in memory (they are drawn at once)."""
     if not n_conditions:
         return
-    need = n * n_conditions * CONDITION_BYTES_PER_EVENT
+    need = n * n_conditions * _CONDITION_BYTES_PER_EVENT
     free = _available_memory()
     if free is not None and need > free:
         raise ConfigError(

@@ -6,6 +6,7 @@ import contextlib
 import difflib
 import fnmatch
 import importlib
+import math
 import re
 import warnings
 from collections.abc import Iterator
@@ -76,11 +77,29 @@ class PretrainedEntry:
     @files.validator
     def _check_files(self, attribute, files) -> None:
         """Each file's recorded hash must be a sha256 (64 hex digits): a typo would refuse every download."""
-        bad = sorted(name for name, sha in files.items() if not isinstance(sha, str) or not _SHA256.match(sha))
-        if not isinstance(files, dict) or not files or bad:
+        if not isinstance(files, dict):
+            bad = [f"a {type(files).__name__}, not a dict"]
+        else:
+            bad = sorted(str(name) for name, sha in files.items() if not isinstance(sha, str) or not _SHA256.match(sha))
+        if not files or bad:
             raise ConfigError(
                 f"pretrained {self.family}/{self.tag}: files must map each file name to its sha256 "
                 f"(64 hex digits); {', '.join(bad) or 'none is given'} — copy them from 'hepzoo publish --dry-run'"
+            )
+
+    @pinned_conditions.validator
+    def _check_pins(self, attribute, pins) -> None:
+        """Pins are name -> one label or number (JSON scalars); the model checks them against its conditions on load."""
+        bad = (
+            [f"a {type(pins).__name__}, not a dict"] if not isinstance(pins, dict) else
+            [f"{name}={value!r}" for name, value in pins.items()
+             if not isinstance(name, str) or not name or isinstance(value, bool)
+             or not isinstance(value, (str, int, float)) or (isinstance(value, float) and not math.isfinite(value))]
+        )
+        if bad:
+            raise ConfigError(
+                f"pretrained {self.family}/{self.tag}: pinned_conditions maps a condition name to one label or "
+                f"number, e.g. {{\"type\": \"top\"}}; {', '.join(bad)} is not"
             )
 
     @property

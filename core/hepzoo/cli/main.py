@@ -33,17 +33,28 @@ def _output_named(output: str) -> None:
         raise OutputError("-o is empty; give a file or folder name such as out/jets.h5")
 
 
+_DISK_MARGIN = 1.25  # the file's chunk index and metadata, and batches that compress worse than the first
+
+
 def _check_disk(output: str, n: int, first) -> None:
-    """Refuse, after the first batch, ``n`` events whose arrays (uncompressed) exceed the free disk space."""
+    """Refuse, after the first batch, ``n`` events whose file would not fit on the disk.
+
+    The files are gzip-compressed (level 4, h5py's default), so the first batch's arrays are
+    compressed the same way to estimate bytes per event; only a run whose estimate (with a margin)
+    exceeds the free space is refused.
+    """
+    import zlib
+
     import numpy as np
 
-    per_event = sum(np.asarray(a).nbytes for a in first.numpy().values()) / max(len(first), 1)
+    stored = sum(len(zlib.compress(np.ascontiguousarray(a).tobytes(), 4)) for a in first.numpy().values())
+    per_event = _DISK_MARGIN * stored / max(len(first), 1)
     folder = Path(output).resolve().parent
     free = shutil.disk_usage(folder).free
     if per_event * n > free:
         raise OutputError(
-            f"-n {n} events take up to {per_event * n / 1e9:,.1f} GB ({per_event:,.0f} bytes each before "
-            f"compression) and {folder} has {free / 1e9:,.1f} GB free; ask for fewer events or write elsewhere"
+            f"-n {n} events take about {per_event * n / 1e9:,.1f} GB ({per_event:,.0f} bytes each as the file "
+            f"stores them) and {folder} has {free / 1e9:,.1f} GB free; ask for fewer events or write elsewhere"
         )
 
 
@@ -109,9 +120,13 @@ def cmd_info(args) -> int:
         print(f"{'conditions':>18}: unknown ({data.get('conditions_error')})")
     elif not data["conditions"]:
         print(f"{'conditions':>18}: none (unconditional)")
+    pinned = data.get("pinned_conditions") or {}
     for c in data.get("conditions") or ():
-        print(f"{'condition':>18}: {c['name']} ({c['kind']}): {Condition(**c).describe()}"
+        allowed = f"pinned to {pinned[c['name']]}" if c["name"] in pinned else Condition(**c).describe()
+        print(f"{'condition':>18}: {c['name']} ({c['kind']}): {allowed}"
               + (f"  -- {c['description']}" if c.get("description") else ""))
+    if pinned:
+        print(f"{'pinned':>18}: {', '.join(f'{k}={v}' for k, v in pinned.items())}  (this id fixes them)")
     return 0
 
 
@@ -189,7 +204,7 @@ def cmd_evaluate(args) -> int:
             )
     if "progress" in _evaluator_options(gen.representation.kind):
         options["progress"] = not args.quiet
-    metrics = evaluate(gen, ref, output_dir=args.output, seed=args.seed, **options)
+    metrics = evaluate(gen, ref, output_dir=args.output, seed=args.seed, generated_checked=True, **options)
     print(format_report(metrics))
     if args.output:
         print(f"metrics and plots in {args.output}")
@@ -333,20 +348,19 @@ def cmd_release(args) -> int:
 
 
 def cmd_mirror(args) -> int:
-    from hepzoo.api import locate
-    from hepzoo.atomic import atomic_folder
+    """Verify every id and check every target folder first; copy only when all of them pass."""
+    from hepzoo.atomic import atomic_folder, check_folder_target
     from hepzoo.hub.local import is_model_folder
     from hepzoo.hub.mirror import mirror_sources
-    from hepzoo.hub.resolve import parse_model_id
 
     out = Path(args.output)
-    mirror_sources(args.models)  # every id checked and verified before anything is copied
-    for model_id in args.models:
-        if parse_model_id(model_id).kind != "registered":
-            raise ConfigError(f"mirror copies registered models (family/tag), not {model_id!r}")
+    sources = mirror_sources(args.models)  # every id registered and its files verified, once
+    for model_id in sources:
+        check_folder_target(out / model_id, is_model_folder, what="hepzoo model folder")
+    for model_id, source in sources.items():
         target = out / model_id
         with atomic_folder(target, is_model_folder, what="hepzoo model folder") as tmp:
-            shutil.copytree(locate(model_id), tmp, dirs_exist_ok=True)
+            shutil.copytree(source, tmp, dirs_exist_ok=True)
         print(f"{model_id} -> {target}")
     print(f"use it with: export HEPZOO_PATH={out.resolve()}")
     return 0

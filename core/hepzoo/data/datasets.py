@@ -34,15 +34,17 @@ SPLITS = ("train", "valid", "test")
 class DatasetSpec:
     """How to find, read and (optionally) generate one dataset.
 
-    ``maker(n, path, seed, workers, progress) -> Path`` writes a generated file; ``env_var``
-    names a variable holding the path of a real file; ``fractions`` and ``split_seed`` fix the
-    train/valid/test split.
+    ``maker(n, path, seed, workers, progress) -> Path`` writes a generated file; ``recipe()`` returns
+    the recipe metadata (``hepzoo.data.merge.RECIPE_KEYS``) its defaults would record, so a cached
+    file made with another recipe is refused; ``env_var`` names a variable holding the path of a
+    real file; ``fractions`` and ``split_seed`` fix the train/valid/test split.
     """
 
     name: str
     representation: Representation
     description: str = ""
     maker: Callable[..., Path] | None = None
+    recipe: Callable[[], dict] | None = None
     env_var: str | None = None
     default_size: int = 100_000
     fractions: tuple[float, float, float] = (0.7, 0.15, 0.15)
@@ -80,10 +82,32 @@ def dataset_file(spec: DatasetSpec, path: str | Path | None = None) -> Path:
         return Path(os.environ[spec.env_var])
     cached = data_dir() / f"{spec.name}.h5"
     if cached.exists():
+        check_cached_recipe(spec, cached)
         return cached
     hint = f"set {spec.env_var} to a real file, or " if spec.env_var else ""
     maker = f"run 'hepzoo data make {spec.name} -n {spec.default_size} -o {cached}'" if spec.maker else "download it"
     raise InvalidDataError(f"dataset {spec.name!r} is not available here: {hint}{maker}")
+
+
+def check_cached_recipe(spec: DatasetSpec, cached: Path) -> None:
+    """Refuse a cached file whose recipe is not what ``hepzoo data make`` now makes by default (e.g. the old R = 0.8 jets)."""
+    if spec.recipe is None:
+        return
+    import h5py
+
+    from hepzoo.data.h5 import read_metadata
+    from hepzoo.data.merge import RECIPE_KEYS, recipe_differences
+
+    expected = spec.recipe()
+    with h5py.File(cached, "r") as f:
+        meta = read_metadata(f["metadata"]) if "metadata" in f else {}
+    differ = recipe_differences(meta, expected, tuple(k for k in RECIPE_KEYS if k in expected))
+    if differ:
+        raise InvalidDataError(
+            f"the cached {cached} was made with another recipe (its {', '.join(map(repr, differ))} differ from "
+            f"data make's default, which changed); remake it with 'hepzoo data make {spec.name} -n "
+            f"{spec.default_size} -o {cached}', or pass a file made with the options you want"
+        )
 
 
 def load_dataset(name: str, split: str = "all", path: str | Path | None = None) -> Samples:

@@ -9,7 +9,7 @@ import attrs
 from hepzoo.errors import ConfigError, InvalidDataError
 from hepzoo.hub.integrity import sha256_file
 
-__all__ = ["merge_files", "RECIPE_KEYS"]
+__all__ = ["merge_files", "RECIPE_KEYS", "recipe_differences"]
 
 # Metadata that defines what a file's events are: pieces that differ here are different datasets.
 RECIPE_KEYS = (
@@ -23,6 +23,16 @@ RECIPE_KEYS = (
     "particle",
     "dataset",
 )
+
+
+def recipe_differences(meta: dict, other: dict, keys: tuple[str, ...] = RECIPE_KEYS) -> list[str]:
+    """The recipe keys on which two files' metadata differ (compared as JSON, as files store them)."""
+    import json
+
+    def as_stored(value):
+        return json.loads(json.dumps(value, default=str))
+
+    return [key for key in keys if as_stored(meta.get(key)) != as_stored(other.get(key))]
 
 
 def merge_files(paths: list[str | Path], out: str | Path) -> Path:
@@ -53,11 +63,10 @@ def merge_files(paths: list[str | Path], out: str | Path) -> Path:
             raise InvalidDataError(
                 f"{path} has conditions {sorted(part.cond)}, {paths[0]} {sorted(first.cond)}; merge like with like"
             )
-        for key in RECIPE_KEYS:
-            if part.meta.get(key) != first.meta.get(key):
-                raise InvalidDataError(
-                    f"{path} and {paths[0]} were made with different {key!r}; they are not one dataset"
-                )
+        for key in recipe_differences(part.meta, first.meta)[:1]:
+            raise InvalidDataError(
+                f"{path} and {paths[0]} were made with different {key!r}; they are not one dataset"
+            )
     seeds = [p.meta.get("seed") for p in parts]
     known = [s for s in seeds if s is not None]
     if len(set(known)) != len(known):

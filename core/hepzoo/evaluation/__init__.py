@@ -27,15 +27,22 @@ def evaluate(
     gen: Samples | str | Path,
     reference: Samples | str | Path,
     output_dir: str | Path | None = None,
+    *,
+    generated_checked: bool = False,
     **opts: Any,
 ) -> dict[str, Any]:
     """Metrics of ``gen`` vs ``reference`` (and truth vs truth); plots and metrics.json in ``output_dir``.
 
-    Degenerate or too-small samples are refused first (``check_samples``), the generated one
-    before the reference is read.
+    Degenerate or too-small samples are refused first (``check_samples``, once per sample), the
+    generated one before the reference is read; ``generated_checked``: the caller has checked
+    ``gen`` already (the CLI does, before reading the reference).
     """
+    from hepzoo.plugins.manager import get_registry
+
     gen = load_samples(gen)
-    spec = check_samples(gen, "generated", **opts)
+    spec = get_registry().evaluator(gen.representation.kind)
+    if not generated_checked:
+        spec.check_samples(gen, "generated", **opts)
     reference = load_samples(reference)
     kind, ref_kind = gen.representation.kind, reference.representation.kind
     if kind != ref_kind:
@@ -43,6 +50,8 @@ def evaluate(
             f"cannot compare {kind} samples with a {ref_kind} reference; pass matching files"
         )
     spec.check_samples(reference, "reference", **opts)
+    if spec.check:  # the evaluator need not repeat the checks just run
+        opts["checked"] = True
     return spec.load()(gen, reference, output_dir, **opts)
 
 

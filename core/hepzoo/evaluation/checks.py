@@ -15,7 +15,7 @@ import numpy as np
 
 from hepzoo.errors import InvalidDataError
 
-__all__ = ["JET_METRICS", "MIN_JET_EVENTS", "MIN_SHOWER_EVENTS", "PLAUSIBLE_RELATIVE", "check_jets", "check_showers", "needed_events"]
+__all__ = ["JET_METRICS", "JET_METRICS_FEATURES", "MIN_JET_EVENTS", "MIN_SHOWER_EVENTS", "PLAUSIBLE_RELATIVE", "check_jets", "check_showers", "needed_events"]
 
 JET_METRICS = ("w1m", "w1p", "w1efp", "fpd", "kpd")
 JET_METRICS_FEATURES = ("eta_rel", "phi_rel", "pt_rel")  # the particle features the jet metrics read

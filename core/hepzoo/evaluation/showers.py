@@ -161,6 +161,7 @@ def evaluate_showers(
     seed: int = 0,
     plots: bool = True,
     progress: bool = False,
+    checked: bool = False,
     **opts: Any,
 ) -> dict[str, Any]:
     """CaloChallenge metrics of ``gen`` vs ``reference`` (voxel Samples with ``cond["energy"]``, MeV).
@@ -172,14 +173,15 @@ def evaluate_showers(
     skip), each with the settings it was trained with, and FPD/KPD x1e3 on the ``cls-high``
     features (``fpd_kpd=False`` skips them; ``fpd_num_batches``/``fpd_num_points`` trade accuracy
     for time). ``progress``: a bar with the time left per classifier on stderr. With
-    ``output_dir``: metrics.json and PNG plots there.
+    ``output_dir``: metrics.json and PNG plots there. ``checked``: ``hepzoo.evaluate``
+    has run ``check_showers`` on both samples already.
     """
     start = time.perf_counter()
     if opts.get("fpd_kpd", True) and opts.get("fpd_num_points", 10) < 3:
         raise InvalidDataError("fpd_num_points must be at least 3: a line fitted through 2 points has no error")
     geometry = _check(gen, reference)
     min_events = opts.pop("min_events", None)
-    for what, s in (("generated", gen), ("reference", reference)):
+    for what, s in (("generated", gen), ("reference", reference)) if not checked else ():
         check_showers(s, what, truth_split, min_events)
     bad = set(classifiers) - set(CLASSIFIER_INPUTS)
     if bad:

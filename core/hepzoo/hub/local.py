@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CONFIG_NAME", "WEIGHTS_NAME", "CARD_NAME", "save_pretrained", "load_pretrained", "build_model", "is_model_folder",
-    "check_model_folder",
+    "check_model_folder", "TORCH_CHECKPOINTS",
 ]
 
 CONFIG_NAME = "config.json"
@@ -29,9 +29,14 @@ def _version() -> str:
     return __version__
 
 
+def _missing_files(path: Path) -> list[str]:
+    """What a model folder must hold (config.json, model.safetensors) and ``path`` lacks: the one definition."""
+    return [name for name in (CONFIG_NAME, WEIGHTS_NAME) if not (path / name).is_file()]
+
+
 def is_model_folder(path: str | Path) -> bool:
-    """Whether ``path`` is a folder hepzoo wrote (it holds a config.json), so it may be replaced."""
-    return (Path(path) / CONFIG_NAME).is_file()
+    """Whether ``path`` is a model folder (what ``check_model_folder`` accepts), so hepzoo may replace it."""
+    return Path(path).is_dir() and not _missing_files(Path(path))
 
 
 TORCH_CHECKPOINTS = ("pytorch_model.bin", "*.pt", "*.pth", "*.ckpt", "*.tar")  # what authors publish instead
@@ -46,7 +51,7 @@ def check_model_folder(path: str | Path, what: str = "") -> None:
     what = what or str(path)
     if not path.is_dir():
         raise ConfigError(f"{what} is not a folder; point it at a model folder written by save_pretrained")
-    missing = [name for name in (CONFIG_NAME, WEIGHTS_NAME) if not (path / name).is_file()]
+    missing = _missing_files(path)
     if not missing:
         return
     checkpoints = sorted({p.name for pattern in TORCH_CHECKPOINTS for p in path.glob(pattern) if p.is_file()})

@@ -28,7 +28,8 @@ class EvaluatorSpec:
     options beyond ``seed`` that the CLI may pass; ``errors_note`` what the error column means.
     ``check`` (optional) is ``fn(samples, what, **options)``, raising InvalidDataError for samples
     no metric should score (degenerate, too few); it runs on the generated sample before the
-    reference is read, so a broken file is refused at once.
+    reference is read, so a broken file is refused at once; ``hepzoo.evaluate`` then calls ``target``
+    with ``checked=True`` so it need not run them again.
     """
 
     representation: str

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from hepzoo.config import converter
+from hepzoo.config import converter, positive
 from hepzoo.errors import ConfigError
 
 __all__ = [
@@ -23,11 +23,6 @@ __all__ = [
     "ChainConfig",
     "transform_kinds",
 ]
-
-
-def _positive_int(instance, attribute, value) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(f"{attribute.name} must be a positive integer, got {value!r}")
 
 
 def _positive_float(instance, attribute, value) -> None:
@@ -53,7 +48,7 @@ class StandardizeConfig(TransformConfig):
     """Per-feature ``(x - mean) / (std / scale)``; ``scale`` is the target width (EPiC-GAN: 5)."""
 
     kind: ClassVar[str] = "standardize"
-    n_features: int = attrs.field(validator=_positive_int)
+    n_features: int = attrs.field(validator=positive)
     scale: float = attrs.field(default=1.0, validator=_positive_float)
 
 
@@ -62,7 +57,7 @@ class LogitConfig(TransformConfig):
     """``logit(alpha + (1 - 2 alpha) x)`` for x in [0, 1] (CaloDiffusion, arXiv:2308.03876)."""
 
     kind: ClassVar[str] = "logit"
-    n_features: int = attrs.field(validator=_positive_int)
+    n_features: int = attrs.field(validator=positive)
     alpha: float = attrs.field(default=1e-6)
 
     @alpha.validator
@@ -76,7 +71,7 @@ class LogConfig(TransformConfig):
     """``log(x)`` or, with ``plus_one``, ``log(1 + x)`` (PC-JeDi's squashed constituent pT)."""
 
     kind: ClassVar[str] = "log"
-    n_features: int = attrs.field(validator=_positive_int)
+    n_features: int = attrs.field(validator=positive)
     plus_one: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
 
 
@@ -85,7 +80,7 @@ class PerFeatureConfig(TransformConfig):
     """Apply ``transform`` to the feature ``columns`` of ``n_features`` only; the rest pass unchanged."""
 
     kind: ClassVar[str] = "per_feature"
-    n_features: int = attrs.field(validator=_positive_int)
+    n_features: int = attrs.field(validator=positive)
     columns: tuple[int, ...] = attrs.field(converter=tuple)
     transform: TransformConfig = attrs.field()
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 
 from hepzoo.data.datasets import DatasetSpec
-from hepzoo.data.jets.pythia import make_jets
+from hepzoo.data.jets.pythia import jet_recipe, make_jets
 from hepzoo.representations.point_cloud import PointCloud
 
 __all__ = ["DATASETS", "jetnet_spec"]
@@ -31,6 +31,7 @@ def jetnet_spec(jet_type: str, n_particles: int) -> DatasetSpec:
             "--set detector=cms --set radius=0.8 for JetNet's documented recipe, docs/jets.md); arXiv:2106.11535"
         ),
         maker=functools.partial(make_jets, jet_type, n_particles=n_particles),
+        recipe=functools.partial(jet_recipe, jet_type, radius=0.4),
         env_var=f"HEPZOO_JETNET{n_particles}_{jet_type.upper()}",
     )
 

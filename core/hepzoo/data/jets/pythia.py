@@ -36,7 +36,7 @@ from hepzoo.errors import DependencyError, InvalidDataError
 from hepzoo.representations.point_cloud import PointCloud
 from hepzoo.samples import Samples
 
-__all__ = ["JetCuts", "make_jets", "generate_jets", "chunk_seed", "check_radius"]
+__all__ = ["JetCuts", "make_jets", "generate_jets", "jet_recipe", "chunk_seed", "check_radius"]
 
 _INSTALL_HINT = "install the generator with: pip install 'hepzoo[pythia]' (pythia8mc==8.317.2 and fastjet)"
 
@@ -219,6 +219,23 @@ def _versions() -> dict[str, str]:
     return out
 
 
+def jet_recipe(jet_type: str, cuts: JetCuts | None = None, detector: str = "none", radius: float | None = None) -> dict:
+    """The recipe part of a jet file's metadata (``hepzoo.data.merge.RECIPE_KEYS``), without generating: what a cache is checked against."""
+    proc = get_process(jet_type)
+    det = get_detector(detector)
+    cuts = cuts or JetCuts()
+    if radius is not None:
+        cuts = attrs.evolve(cuts, radius=check_radius(radius))
+    return {
+        "generator": "hepzoo.data.jets.pythia",
+        "jet_type": proc.name,
+        "pythia_settings": [*COMMON_SETTINGS, *proc.settings],
+        "cuts": attrs.asdict(cuts),
+        "detector": attrs.asdict(det) if det is not None else {"name": "none"},
+        "constituent_convention": "massless; (eta, phi) distance to the jet axis < cuts.radius",
+    }
+
+
 def generate_jets(
     jet_type: str,
     n: int,
@@ -241,7 +258,7 @@ def generate_jets(
     """
     _require()
     proc = get_process(jet_type)
-    det = get_detector(detector)
+    get_detector(detector)  # a bad name fails before any generation
     if n <= 0 or chunk_size <= 0 or n_particles <= 0:
         raise InvalidDataError(
             f"n, chunk_size and n_particles must be positive; got {n}, {chunk_size}, {n_particles}"
@@ -277,17 +294,12 @@ def generate_jets(
     n_const = np.concatenate([r["n_constituents"] for r in results])
     tried = sum(r["tried"] for r in results)
     meta = {
-        "generator": "hepzoo.data.jets.pythia",
+        **jet_recipe(jet_type, cuts, detector),
         "versions": _versions(),
-        "jet_type": proc.name,
         "jet_type_index": proc.type_index,
         "seed": int(seed),
         "chunk_size": int(chunk_size),
         "chunk_seeds": "Random:seed = SeedSequence([seed, chunk]).generate_state(1)[0] % 899999999 + 1",
-        "pythia_settings": [*COMMON_SETTINGS, *proc.settings],
-        "cuts": attrs.asdict(cuts),
-        "detector": attrs.asdict(det) if det is not None else {"name": "none"},
-        "constituent_convention": "massless; (eta, phi) distance to the jet axis < cuts.radius",
         "fraction_outside_radius_dropped": float(
             sum(r["outside"] for r in results)
             / max(1, int(n_const.sum()) + sum(r["outside"] for r in results))

@@ -27,7 +27,7 @@ from hepzoo.data.h5 import atomic_h5
 from hepzoo.data.showers.geometry import Geometry
 from hepzoo.errors import ConfigError, InvalidDataError
 
-__all__ = ["Material", "Calorimeter", "W_SI", "simulate_showers", "make_showers", "chunk_size"]
+__all__ = ["Material", "Calorimeter", "W_SI", "simulate_showers", "make_showers", "chunk_size", "E_MAX_MEV"]
 
 ES = 21.0  # MeV, the scale energy of the Moliere radius
 THRESHOLD_MEV = 0.5e-3 / 0.033  # 15.15 keV: the challenge's readout threshold on stored energies
