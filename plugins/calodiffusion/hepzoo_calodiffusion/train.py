@@ -89,7 +89,7 @@ class CaloDiffusionRecipe(Recipe):
         x, c = self._valid[1]
         generator = torch.Generator(device=device).manual_seed(seed)
         with torch.no_grad():
-                losses = [model.objective.loss(xb, cb, None, generator=generator)
+            losses = [model.objective.loss(xb, cb, None, generator=generator)
                       for xb, cb in zip(x.split(256), c.split(256))]
         weights = torch.tensor([len(xb) for xb in x.split(256)], dtype=torch.float64)
         return {"valid_loss": float((torch.stack(losses).double().cpu() * weights).sum() / weights.sum())}
