@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 
 from hepzoo.errors import ConfigError, InvalidDataError
 from hepzoo.hub.integrity import sha256_file
 
-__all__ = ["merge_files", "RECIPE_KEYS"]
+if TYPE_CHECKING:
+    from hepzoo.samples import Samples
+
+__all__ = ["merge_files", "check_same_recipe", "RECIPE_KEYS"]
 
 # Metadata that defines what a file's events are: pieces that differ here are different datasets.
 RECIPE_KEYS = (
@@ -23,6 +28,17 @@ RECIPE_KEYS = (
     "particle",
     "dataset",
 )
+
+
+def check_same_recipe(parts: Sequence[Samples], paths: Sequence[str | Path],
+                      keys: Sequence[str] = RECIPE_KEYS) -> None:
+    """Refuse parts whose metadata differ in one of ``keys``: together they would not be one dataset."""
+    for path, part in zip(paths[1:], parts[1:]):
+        for key in keys:
+            if part.meta.get(key) != parts[0].meta.get(key):
+                raise InvalidDataError(
+                    f"{path} and {paths[0]} were made with different {key!r}; they are not one dataset"
+                )
 
 
 def merge_files(paths: list[str | Path], out: str | Path) -> Path:
@@ -53,11 +69,7 @@ def merge_files(paths: list[str | Path], out: str | Path) -> Path:
             raise InvalidDataError(
                 f"{path} has conditions {sorted(part.cond)}, {paths[0]} {sorted(first.cond)}; merge like with like"
             )
-        for key in RECIPE_KEYS:
-            if part.meta.get(key) != first.meta.get(key):
-                raise InvalidDataError(
-                    f"{path} and {paths[0]} were made with different {key!r}; they are not one dataset"
-                )
+    check_same_recipe(parts, paths)
     seeds = [p.meta.get("seed") for p in parts]
     known = [s for s in seeds if s is not None]
     if len(set(known)) != len(known):
