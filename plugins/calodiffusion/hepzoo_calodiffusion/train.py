@@ -22,6 +22,7 @@ from hepzoo.training import main_train as _main_train
 from hepzoo.training import train as _train
 from hepzoo_calodiffusion.config import CaloDiffusionConfig, ShowerScaling, UNetConfig
 from hepzoo_calodiffusion.model import CaloDiffusionModel
+from hepzoo_calodiffusion.prior import DiscreteEnergyPrior
 
 __all__ = ["CaloDiffusionRecipe", "train", "main_train", "load_training_data", "DEFAULT_LAYER_SIZES",
            "DEFAULT_TIMESTEPS"]
@@ -60,7 +61,10 @@ class CaloDiffusionRecipe(Recipe):
         unet = UNetConfig(layer_sizes=tuple(self.args["layer_sizes"]), angle_channel=not rep.is_regular)
         config = CaloDiffusionConfig(geometry=rep.name, timesteps=self.args["timesteps"], unet=unet,
                                      scaling=ShowerScaling.published(rep.name))
-        return CaloDiffusionModel(config)
+        model = CaloDiffusionModel(config)
+        if isinstance(model.prior, DiscreteEnergyPrior):  # dataset 1: the training energies' frequencies
+            model.prior.fit(train.cond["energy"])
+        return model
 
     def _tensors(self, model: CaloDiffusionModel, showers: Samples, device: torch.device) -> tuple:
         """Network-space showers ``[N, *event_shape]`` and energy conditions ``[N, 1]`` on ``device``."""
