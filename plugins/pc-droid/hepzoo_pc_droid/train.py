@@ -112,8 +112,7 @@ def load_training_data(data: str, max_particles: int = 150, max_jets: int | None
     optionally ``TYPE=`` prefixed (``t=t150.hdf5``) to give its jets a type (real JetNet files do
     not record it; hepzoo's files do, in ``jet_type`` or their metadata).
     """
-    from hepzoo.data import split_indices
-    from hepzoo.data.merge import check_same_recipe
+    from hepzoo.data import check_same_recipe, split_indices
 
     data = ",".join(item.strip() for item in str(data).split(",") if item.strip())
     parts = [_read_part(item, max_particles) for item in data.split(",") if item]
