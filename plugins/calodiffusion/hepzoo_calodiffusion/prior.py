@@ -7,7 +7,6 @@ import math
 import numpy as np
 import torch
 
-from hepzoo._random import rand
 from hepzoo.errors import InvalidDataError
 from hepzoo.prior import ConditionPrior
 
@@ -70,6 +69,6 @@ class DiscreteEnergyPrior(ConditionPrior):
             value = torch.as_tensor(given[column], dtype=torch.float64).reshape(-1)
             return {column: value.expand(n).float().clone()}
         edges = self.weights.cpu().cumsum(0)
-        u = rand((n,), generator, dtype=torch.float64).cpu() * edges[-1]
+        u = torch.rand(n, generator=generator, device=generator.device, dtype=torch.float64).cpu() * edges[-1]
         index = torch.searchsorted(edges, u, right=True).clamp_max(len(edges) - 1)
         return {column: self.values.cpu()[index].float()}
