@@ -427,6 +427,8 @@ JSON_VALUES = st.recursive(JSON_LEAVES, lambda inner: st.one_of(st.lists(inner, 
                            max_leaves=6)
 VALID_CONFIGS = {
     "epic-gan": Path(__file__).resolve().parents[1] / "registry" / "epic-gan" / "jetnet150-top" / "config.json",
+    "calodiffusion-unet": Path(__file__).resolve().parents[1] / "plugins" / "calodiffusion" / "tests" / "data" / "config.json",
+    "pc-droid-cae": Path(__file__).resolve().parents[1] / "plugins" / "pc-droid" / "tests" / "data" / "config.json",
 }
 
 

@@ -24,6 +24,7 @@ _EXPORTS = {
     "write_tabular": "hepzoo.data.tabular_io",
     "atomic_h5": "hepzoo.data.h5",
     "merge_files": "hepzoo.data.merge",
+    "check_same_recipe": "hepzoo.data.merge",
     "read_samples": "hepzoo.data.formats",
     "write_samples": "hepzoo.data.formats",
 }

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 
 from hepzoo.errors import ConfigError, InvalidDataError
 from hepzoo.hub.integrity import sha256_file
 
-__all__ = ["merge_files", "RECIPE_KEYS", "recipe_differences"]
+if TYPE_CHECKING:
+    from hepzoo.samples import Samples
+
+__all__ = ["merge_files", "check_same_recipe", "recipe_differences", "RECIPE_KEYS"]
 
 # Metadata that defines what a file's events are: pieces that differ here are different datasets.
 RECIPE_KEYS = (
@@ -33,6 +38,16 @@ def recipe_differences(meta: dict, other: dict, keys: tuple[str, ...] = RECIPE_K
         return json.loads(json.dumps(value, default=str))
 
     return [key for key in keys if as_stored(meta.get(key)) != as_stored(other.get(key))]
+
+
+def check_same_recipe(parts: Sequence[Samples], paths: Sequence[str | Path],
+                      keys: Sequence[str] = RECIPE_KEYS) -> None:
+    """Refuse parts whose metadata differ in one of ``keys``: together they would not be one dataset."""
+    for path, part in zip(paths[1:], parts[1:]):
+        for key in recipe_differences(part.meta, parts[0].meta, tuple(keys))[:1]:
+            raise InvalidDataError(
+                f"{path} and {paths[0]} were made with different {key!r}; they are not one dataset"
+            )
 
 
 def merge_files(paths: list[str | Path], out: str | Path) -> Path:
@@ -63,10 +78,7 @@ def merge_files(paths: list[str | Path], out: str | Path) -> Path:
             raise InvalidDataError(
                 f"{path} has conditions {sorted(part.cond)}, {paths[0]} {sorted(first.cond)}; merge like with like"
             )
-        for key in recipe_differences(part.meta, first.meta)[:1]:
-            raise InvalidDataError(
-                f"{path} and {paths[0]} were made with different {key!r}; they are not one dataset"
-            )
+    check_same_recipe(parts, paths)
     seeds = [p.meta.get("seed") for p in parts]
     known = [s for s in seeds if s is not None]
     if len(set(known)) != len(known):

@@ -6,8 +6,12 @@ Defaults are the paper's dataset-2 configuration (Amram & Pedro, arXiv:2308.0387
 
 from __future__ import annotations
 
-import attrs
+import math
 
+import attrs
+import numpy as np
+
+from hepzoo.config import positive
 from hepzoo.errors import ConfigError
 
 __all__ = ["UNetConfig", "ShowerScaling", "CaloDiffusionConfig", "PUBLISHED_SCALING"]
@@ -22,9 +26,21 @@ PUBLISHED_SCALING = {
 }
 
 
-def _positive(instance, attribute, value) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ConfigError(f"{attribute.name} must be a positive number, got {value!r}")
+_FLOAT32 = np.finfo(np.float32)
+
+
+def _float32(instance, attribute, value) -> None:
+    """attrs validator: a finite number within float32's range (the constants become float32 buffers)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or abs(value) > _FLOAT32.max:
+        raise ConfigError(f"{attribute.name!r} must be a finite number within float32's range, got {value!r}")
+
+
+def _positive_float32(instance, attribute, value) -> None:
+    """attrs validator: a positive number float32 holds without rounding it to 0 or infinity."""
+    _float32(instance, attribute, value)
+    if not value >= _FLOAT32.tiny:
+        raise ConfigError(f"{attribute.name!r} must be a positive number (>= {float(_FLOAT32.tiny):.3g}), got {value!r}")
 
 
 @attrs.define(frozen=True)
@@ -38,12 +54,12 @@ class UNetConfig:
     """
 
     layer_sizes: tuple[int, ...] = attrs.field(default=(16, 16, 16, 32), converter=tuple)
-    cond_dim: int = 128
-    groups: int = 8
+    cond_dim: int = attrs.field(default=128, validator=positive)
+    groups: int = attrs.field(default=8, validator=positive)
     block_attention: bool = True
     mid_attention: bool = True
-    attention_heads: int = 1
-    attention_dim: int = 32
+    attention_heads: int = attrs.field(default=1, validator=positive)
+    attention_dim: int = attrs.field(default=32, validator=positive)
     compress_z: bool = True
     geometry_channels: bool = True
     angle_channel: bool = False
@@ -73,13 +89,13 @@ class ShowerScaling:
     voxels below ``energy_cut`` are zeroed (the authors' ECUT, 15.1 keV for dataset 2).
     """
 
-    max_deposit: float = attrs.field(default=2.0, validator=_positive)
-    alpha: float = 1e-6
-    shift: float = -12.8564
-    scale: float = attrs.field(default=1.9123, validator=_positive)
-    e_min: float = attrs.field(default=1_000.0, validator=_positive)
-    e_max: float = attrs.field(default=1_000_000.0, validator=_positive)
-    energy_cut: float = 0.0151
+    max_deposit: float = attrs.field(default=2.0, validator=_positive_float32)
+    alpha: float = attrs.field(default=1e-6, validator=_float32)
+    shift: float = attrs.field(default=-12.8564, validator=_float32)
+    scale: float = attrs.field(default=1.9123, validator=_positive_float32)
+    e_min: float = attrs.field(default=1_000.0, validator=_positive_float32)
+    e_max: float = attrs.field(default=1_000_000.0, validator=_positive_float32)
+    energy_cut: float = attrs.field(default=0.0151, validator=_float32)
 
     @classmethod
     def published(cls, geometry: str) -> ShowerScaling:

@@ -16,6 +16,7 @@ from pathlib import Path
 import torch
 
 from hepzoo.errors import ConfigError
+from hepzoo.hub import read_checkpoint
 from hepzoo_calodiffusion.config import CaloDiffusionConfig, ShowerScaling, UNetConfig
 from hepzoo_calodiffusion.keymap import authors_to_ours, split_authors_glam
 
@@ -25,26 +26,12 @@ GLAM_GEOMETRIES = {5: "ds1-photons", 7: "ds1-pions"}  # non-empty layers of data
 
 
 def read_authors_state(path: str | Path) -> dict[str, torch.Tensor]:
-    """The state dict of an authors' ``.pth`` (``torch.load(weights_only=True)``) or a ``.safetensors`` file."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path} does not exist; pass the authors' checkpoint (e.g. final.pth or best_val.pth)")
-    if path.suffix == ".safetensors":
-        from safetensors.torch import load_file
-
-        state = load_file(str(path))
-    else:
-        try:
-            state = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as exc:  # weights-only unpickler refusals, truncated or foreign files
-            raise ConfigError(
-                f"refusing to read {path}: it is not a weights-only torch checkpoint ({str(exc).splitlines()[0]}); "
-                "hepzoo never unpickles arbitrary objects; save the state dict (or a safetensors file) instead"
-            ) from None
+    """The state dict of an authors' ``.pth`` or ``.safetensors`` file, read by ``hepzoo.hub.read_checkpoint``."""
+    state = read_checkpoint(path)
     if isinstance(state, Mapping) and "model_state_dict" in state:  # a training checkpoint with an optimiser
         state = state["model_state_dict"]
     if not isinstance(state, Mapping) or not state or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        raise ConfigError(f"{path} holds no state dict of tensors; pass the file torch.save(model.state_dict()) wrote")
+        raise ConfigError(f"{path} holds no state dict of tensors; pass the file the authors saved model.state_dict() to")
     return dict(state)
 
 

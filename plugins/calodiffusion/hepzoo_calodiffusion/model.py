@@ -13,7 +13,7 @@ from hepzoo.representations import Voxel
 from hepzoo_calodiffusion.config import CaloDiffusionConfig
 from hepzoo_calodiffusion.glam import GLaM, GLaMUNet
 from hepzoo_calodiffusion.preprocessing import ShowerPreprocessing
-from hepzoo_calodiffusion.prior import LogUniformPrior
+from hepzoo_calodiffusion.prior import DiscreteEnergyPrior, LogUniformPrior
 from hepzoo_calodiffusion.unet import CylindricalUNet
 
 __all__ = ["CaloDiffusionModel"]
@@ -26,8 +26,9 @@ class CaloDiffusionModel(Model):
     U-Net fed the noise level ``sqrt(1 - abar)``; the default sampler is DDPM's ancestral one
     from t = 397 (the authors' start offset 2), 398 network calls; ``ddim`` or ``dpmpp-2m``
     sample the same law in fewer steps. State dict: ``objective.backbone.*`` (the U-Net) and
-    ``preprocessing.*`` (the fixed logit-norm constants). Energies are drawn log-uniform between
-    the scaling's ``e_min`` and ``e_max`` (1 GeV-1 TeV for dataset 2) when not given. On dataset 1's irregular layers the backbone is GLaM around
+    ``preprocessing.*`` (the fixed logit-norm constants). Energies not given are drawn log-uniform between
+    the scaling's ``e_min`` and ``e_max`` (1 GeV-1 TeV for datasets 2 and 3), on dataset 1 from its
+    fifteen powers of two (``prior.*``: equal weights, or the training showers' frequencies). On dataset 1's irregular layers the backbone is GLaM around
     the U-Net (``objective.backbone.glam.*``, ``objective.backbone.unet.*``) on flat showers;
     give it ``ShowerScaling.published(geometry)`` and ``UNetConfig(angle_channel=True)`` as the authors.
     """
@@ -54,7 +55,10 @@ class CaloDiffusionModel(Model):
         self.conditions = (
             Condition("energy", "MeV", low=scaling.e_min, high=scaling.e_max, description="incident energy"),
         )
-        self.prior = LogUniformPrior("energy", scaling.e_min, scaling.e_max)
+        self.prior: DiscreteEnergyPrior | LogUniformPrior = (
+            LogUniformPrior("energy", scaling.e_min, scaling.e_max) if not config.geometry.startswith("ds1")
+            else DiscreteEnergyPrior("energy")  # dataset 1's fifteen energies; 2 and 3 are log-uniform
+        )
         self.default_steps = config.timesteps - config.start_offset
 
     @property

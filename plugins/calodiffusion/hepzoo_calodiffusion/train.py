@@ -22,6 +22,7 @@ from hepzoo.training import main_train as _main_train
 from hepzoo.training import train as _train
 from hepzoo_calodiffusion.config import CaloDiffusionConfig, ShowerScaling, UNetConfig
 from hepzoo_calodiffusion.model import CaloDiffusionModel
+from hepzoo_calodiffusion.prior import DiscreteEnergyPrior
 
 __all__ = ["CaloDiffusionRecipe", "train", "main_train", "load_training_data", "DEFAULT_LAYER_SIZES",
            "DEFAULT_TIMESTEPS"]
@@ -60,7 +61,10 @@ class CaloDiffusionRecipe(Recipe):
         unet = UNetConfig(layer_sizes=tuple(self.args["layer_sizes"]), angle_channel=not rep.is_regular)
         config = CaloDiffusionConfig(geometry=rep.name, timesteps=self.args["timesteps"], unet=unet,
                                      scaling=ShowerScaling.published(rep.name))
-        return CaloDiffusionModel(config)
+        model = CaloDiffusionModel(config)
+        if isinstance(model.prior, DiscreteEnergyPrior):  # dataset 1: the training energies' frequencies
+            model.prior.fit(train.cond["energy"])
+        return model
 
     def _tensors(self, model: CaloDiffusionModel, showers: Samples, device: torch.device) -> tuple:
         """Network-space showers ``[N, *event_shape]`` and energy conditions ``[N, 1]`` on ``device``."""
@@ -89,7 +93,7 @@ class CaloDiffusionRecipe(Recipe):
         x, c = self._valid[1]
         generator = torch.Generator(device=device).manual_seed(seed)
         with torch.no_grad():
-                losses = [model.objective.loss(xb, cb, None, generator=generator)
+            losses = [model.objective.loss(xb, cb, None, generator=generator)
                       for xb, cb in zip(x.split(256), c.split(256))]
         weights = torch.tensor([len(xb) for xb in x.split(256)], dtype=torch.float64)
         return {"valid_loss": float((torch.stack(losses).double().cpu() * weights).sum() / weights.sum())}

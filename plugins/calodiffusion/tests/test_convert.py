@@ -82,8 +82,21 @@ def test_hepzoo_convert_then_sample_on_the_command_line(tmp_path, make_model, re
 def test_refuses_pickled_objects(tmp_path):
     bad = tmp_path / "bad.pth"
     torch.save({"model.init_conv.conv.weight": _NotATensor()}, bad)
-    with pytest.raises(ConfigError, match="refusing"):
+    with pytest.raises(ConfigError, match="refusing") as info:
         convert_checkpoint(bad, tmp_path / "out")
+    assert "likely succeed" not in str(info.value) and "\n" not in str(info.value)
+
+
+def test_refuses_a_broken_safetensors_file_in_one_line(tmp_path):
+    from hepzoo.cli.main import main
+    from hepzoo.errors import HepzooError
+
+    junk = tmp_path / "final.safetensors"
+    junk.write_bytes(b"not a safetensors header at all")
+    with pytest.raises(HepzooError, match="not a safetensors file") as info:
+        convert_checkpoint(junk, tmp_path / "out")
+    assert "\n" not in str(info.value)
+    assert main(["convert", "calodiffusion-unet", str(junk), "-o", str(tmp_path / "x")]) == 2
 
 
 def test_refuses_other_state_dicts(tmp_path):
@@ -91,5 +104,5 @@ def test_refuses_other_state_dicts(tmp_path):
     torch.save({"encoder.fc.weight": torch.zeros(2, 2)}, path)
     with pytest.raises(ConfigError, match="not CaloDiffusion U-Net keys"):
         convert_checkpoint(path, tmp_path / "out")
-    with pytest.raises(ConfigError, match="does not exist"):
+    with pytest.raises(ConfigError, match="is not a file"):
         convert_checkpoint(tmp_path / "missing.pth", tmp_path / "out")

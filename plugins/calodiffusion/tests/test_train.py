@@ -57,6 +57,9 @@ def test_dataset1_photons_get_glam_the_angle_channel_and_their_constants():
     assert model.config.scaling.shift == -9.9807 and model.config.scaling.e_max == 4_194_304.0
     xs, c = recipe.prepare(model, showers, torch.device("cpu"))
     assert xs.shape == (6, 368) and c.shape == (6, 1) and ((c >= 0) & (c <= 1)).all()
+    values, weights = model.prior.values.numpy(), model.prior.weights.numpy()  # the training energies' own
+    np.testing.assert_array_equal(values, np.unique(energy))
+    np.testing.assert_allclose(weights, [np.mean(energy == v) for v in values])
 
 
 def test_refuses_showers_in_other_units(tmp_path, make_showers):

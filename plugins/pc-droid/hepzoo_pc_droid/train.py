@@ -23,7 +23,12 @@ from hepzoo.training import main_train as _main_train
 from hepzoo_pc_droid.batches import TrimmedBatches, grouped_batches
 from hepzoo_pc_droid.model import PcDroid, PcDroidCAE, PcDroidModel
 
-__all__ = ["PcDroidCAERecipe", "PcDroidRecipe", "load_training_data", "validation_loss", "main_train"]
+__all__ = ["PcDroidCAERecipe", "PcDroidRecipe", "load_training_data", "validation_loss", "main_train",
+           "RECIPE_ACROSS_TYPES"]
+
+# The part of a jet file's recipe (hepzoo.data.merge.RECIPE_KEYS) that files of different jet types
+# share; the type and its hard process (Pythia settings) differ between them by design.
+RECIPE_ACROSS_TYPES = ("generator", "cuts", "detector", "constituent_convention")
 
 
 class PcDroidCAERecipe(Recipe):
@@ -107,12 +112,13 @@ def load_training_data(data: str, max_particles: int = 150, max_jets: int | None
     optionally ``TYPE=`` prefixed (``t=t150.hdf5``) to give its jets a type (real JetNet files do
     not record it; hepzoo's files do, in ``jet_type`` or their metadata).
     """
-    from hepzoo.data import split_indices
+    from hepzoo.data import check_same_recipe, split_indices
 
     data = ",".join(item.strip() for item in str(data).split(",") if item.strip())
     parts = [_read_part(item, max_particles) for item in data.split(",") if item]
     if not parts:
         raise InvalidDataError("--data names no file; pass FILE or TYPE=FILE[,TYPE=FILE...]")
+    check_same_recipe(parts, data.split(","), RECIPE_ACROSS_TYPES)
     for item, part in zip(data.split(","), parts):
         if part.x.shape[1] != parts[0].x.shape[1] or set(part.cond) != set(parts[0].cond):
             raise InvalidDataError(
@@ -149,17 +155,33 @@ def _read_part(item: str, max_particles: int) -> Samples:
         samples = PointCloud(max_particles=max_particles).read(path)
     else:
         samples = load_dataset(source, "all")
+    recorded = _recorded_types(samples, source)
     if label:
-        samples.cond["type"] = np.full(len(samples), JET_TYPE.parse(label), dtype=np.int64)
-    elif "type" in samples.cond and "jet_type" in samples.meta and "jet_type_index" in samples.meta:
-        named = JET_TYPE.parse(str(samples.meta["jet_type"]))
-        if int(samples.meta["jet_type_index"]) != named:  # written before the index followed jetnet's order
+        given = JET_TYPE.parse(label)
+        if recorded and recorded != {given}:
+            names = "/".join(JET_TYPE.labels[t] for t in sorted(recorded))
             raise InvalidDataError(
-                f"{source} is {samples.meta['jet_type']} jets but records type index "
-                f"{samples.meta['jet_type_index']} (jetnet's is {named}); give its type: "
-                f"{JET_TYPE.labels[named][0]}={source}"
+                f"{source} records {names} jets but --data labels it {label!r} ({JET_TYPE.labels[given]}); "
+                f"drop the label or pass the {JET_TYPE.labels[given]} file"
             )
+        samples.cond["type"] = np.full(len(samples), given, dtype=np.int64)
     return samples
+
+
+def _recorded_types(samples: Samples, source: str) -> set[int]:
+    """The jet types a file records (per jet and in its metadata), refused when the two disagree."""
+    per_jet = {int(t) for t in np.unique(samples.cond["type"])} if "type" in samples.cond else set()
+    if "jet_type" not in samples.meta:
+        return per_jet
+    named = JET_TYPE.parse(str(samples.meta["jet_type"]))
+    index = samples.meta.get("jet_type_index", named)
+    if per_jet - {named} or int(index) != named:  # written before the index followed jetnet's order
+        found = sorted(per_jet | {int(index)})
+        raise InvalidDataError(
+            f"{source} is {samples.meta['jet_type']} jets (index {named} in jetnet's order) but records type "
+            f"index {'/'.join(map(str, found))}; remake the file with hepzoo data make"
+        )
+    return {named}
 
 
 def main_train(argv: Sequence[str] | None = None) -> int:

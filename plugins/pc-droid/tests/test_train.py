@@ -138,10 +138,48 @@ def test_a_file_whose_type_index_contradicts_its_type_name_is_refused(tmp_path, 
     jets.cond.pop("type")
     jets.meta.update({"jet_type": "top", "jet_type_index": 2})  # quark's index in jetnet's order
     path = write_samples(jets, tmp_path / "old.h5")
-    with pytest.raises(InvalidDataError, match="t="):
-        load_training_data(str(path), max_particles=12)
-    train, valid = load_training_data(f"t={path}", max_particles=12)
-    assert (train.cond["type"] == 1).all()
+    for data in (str(path), f"t={path}", f"q={path}"):  # no label makes its jets trustworthy
+        with pytest.raises(InvalidDataError, match="remake the file") as info:
+            load_training_data(data, max_particles=12)
+        assert "\n" not in str(info.value)
+
+
+def test_a_label_contradicting_the_files_recorded_type_is_refused(tmp_path, make_jets):
+    from hepzoo.data import write_samples
+
+    gluons = _write(tmp_path / "gluons.h5", make_jets(40, 12, seed=1), jet_type=0)
+    with pytest.raises(InvalidDataError, match="gluon") as info:
+        load_training_data(f"t={gluons}", max_particles=12)
+    assert "\n" not in str(info.value)
+    train, _ = load_training_data(f"g={gluons}", max_particles=12)  # a label that agrees is fine
+    assert (train.cond["type"] == 0).all()
+    jets = make_jets(40, 12, seed=2)
+    jets.cond.pop("type")
+    jets.meta.update({"jet_type": "gluon", "jet_type_index": 0})  # the type in the metadata only
+    named = write_samples(jets, tmp_path / "named.h5")
+    with pytest.raises(InvalidDataError, match="gluon"):
+        load_training_data(f"t={named}", max_particles=12)
+
+
+def test_files_made_with_different_recipes_are_refused(tmp_path, make_jets):
+    from hepzoo.data import write_samples
+
+    def made(name, seed, jet_type, detector):
+        jets = make_jets(40, 12, seed=seed)
+        jets.cond["type"][:] = jet_type
+        jets.meta.update({"generator": "hepzoo.data.jets.pythia", "jet_type": ("gluon", "top")[jet_type],
+                          "jet_type_index": jet_type, "pythia_settings": [f"process {jet_type}"],
+                          "cuts": {"radius": 0.4}, "detector": detector})
+        return write_samples(jets, tmp_path / name)
+
+    gluons = made("g.h5", 1, 0, {"name": "none"})
+    tops = made("t.h5", 2, 1, {"name": "none"})
+    smeared = made("t_smeared.h5", 3, 1, {"name": "gaussian"})
+    train, _ = load_training_data(f"{gluons},{tops}", max_particles=12)  # types and processes differ by design
+    assert set(np.unique(train.cond["type"])) == {0, 1}
+    with pytest.raises(InvalidDataError, match="'detector'") as info:
+        load_training_data(f"{gluons},{smeared}", max_particles=12)
+    assert "\n" not in str(info.value)
 
 
 def test_max_jets_draws_from_every_file(tmp_path, make_jets):
