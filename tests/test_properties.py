@@ -73,6 +73,7 @@ def test_revision_and_local_dir_regressions():
 @FIXTURES_OK
 @given(text=MODEL_IDS)
 @example(text="local-dir:\0")
+@example(text="local-dir:\n0")
 @example(text="local-dir:/dev/null")
 def test_any_model_id_locates_or_is_refused_in_one_line(text, registry, tmp_path, monkeypatch):
     import hepzoo
@@ -179,7 +180,9 @@ def test_any_shower_generator_option_makes_a_file_or_is_refused(e_min, e_max, tm
     from hepzoo.data.calochallenge_io import read_calochallenge
     from hepzoo.data.datasets import make_dataset
 
-    out = tmp_path / "s.h5"
+    import uuid
+
+    out = tmp_path / f"s-{uuid.uuid4().hex}.h5"  # tmp_path is shared by every example of one run
     try:
         make_dataset("calochallenge-ds2", 1, out, seed=0, progress=False, e_min=e_min, e_max=e_max)
     except Exception as exc:  # noqa: BLE001
@@ -508,3 +511,10 @@ def test_any_config_bytes_are_refused_in_one_line(registry, blob):
     with pytest.raises(HepzooError) as info:
         _build(blob)
     _one_line(info.value)
+
+
+def test_an_error_quoting_a_line_break_stays_one_line():
+    from hepzoo.errors import ConfigError
+
+    assert str(ConfigError("local-dir:\n0\tx is not a folder")) == "local-dir:\\n0\\tx is not a folder"
+    assert str(ConfigError("ünïcode stays")) == "ünïcode stays"

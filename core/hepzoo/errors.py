@@ -18,7 +18,17 @@ __all__ = [
 
 
 class HepzooError(Exception):
-    """Base of every error hepzoo raises on purpose (bad input, missing model, broken file)."""
+    """Base of every error hepzoo raises on purpose (bad input, missing model, broken file).
+
+    Its text is one line whatever the input quoted in it holds: line breaks and other control
+    characters (from a user's path or id) are shown escaped.
+    """
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        if text.isprintable():
+            return text
+        return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class ConfigError(HepzooError, ValueError):
