@@ -177,10 +177,10 @@ SET_VALUES = st.one_of(
 @example(e_min=float("inf"), e_max=float("inf"))
 @example(e_min=1e300, e_max=1e300)
 def test_any_shower_generator_option_makes_a_file_or_is_refused(e_min, e_max, tmp_path):
+    import uuid
+
     from hepzoo.data.calochallenge_io import read_calochallenge
     from hepzoo.data.datasets import make_dataset
-
-    import uuid
 
     out = tmp_path / f"s-{uuid.uuid4().hex}.h5"  # tmp_path is shared by every example of one run
     try:
