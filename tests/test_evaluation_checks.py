@@ -140,3 +140,19 @@ def test_each_sample_is_checked_once(tmp_path, monkeypatch, via_cli):
     else:
         evaluate(gen, ref, metrics=("w1m",))
     assert sorted(seen) == ["generated", "reference"]
+
+
+def test_mostly_empty_jets_are_refused_and_only_filled_jets_count(tmp_path):
+    from hepzoo.evaluation.checks import MAX_EMPTY_FRACTION
+
+    jets = _jets(600)
+    jets.x[1:] = 0
+    jets.mask[1:] = False
+    with pytest.raises(InvalidDataError, match="599 of the 600 generated jets have 0 particles"):
+        check_jets(jets, "generated", ("w1m",), min_events=10)
+    jets = _jets(600)
+    empty = int(600 * MAX_EMPTY_FRACTION)  # half empty: allowed, but only 300 jets count
+    jets.x[:empty] = 0
+    jets.mask[:empty] = False
+    with pytest.raises(InvalidDataError, match="has 300 jets with particles; FPD needs at least 500"):
+        check_jets(jets, "generated", ("fpd",))
