@@ -191,3 +191,9 @@ def test_a_prior_wider_than_the_configs_max_particles_is_refused_at_load(model, 
     (folder / "config.json").write_text(json.dumps(data))
     with pytest.raises(ConfigError, match=f"max_particles >= {top}"):
         load_pretrained(folder)
+
+
+def test_steps_are_refused_for_the_one_shot_sampler(model, registry):
+    with pytest.raises(ConfigError, match="takes no steps; drop steps=50"):
+        model.sample(3, seed=0, steps=50)
+    assert model.sample(3, seed=0, steps=1).meta["steps"] == 1
