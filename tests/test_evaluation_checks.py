@@ -156,3 +156,16 @@ def test_mostly_empty_jets_are_refused_and_only_filled_jets_count(tmp_path):
     jets.mask[:empty] = False
     with pytest.raises(InvalidDataError, match="has 300 jets with particles; FPD needs at least 500"):
         check_jets(jets, "generated", ("fpd",))
+
+
+def test_an_output_that_is_a_file_is_refused_before_any_sample_is_read(tmp_path, capsys, monkeypatch):
+    import hepzoo.evaluation as evaluation
+
+    def fail(obj):
+        raise AssertionError("a sample was read before -o was checked")
+
+    monkeypatch.setattr(evaluation, "load_samples", fail)
+    (tmp_path / "afile").write_text("")
+    _refused(capsys, ["evaluate", "gen.h5", "--reference", "x", "-o", str(tmp_path / "afile")], "is a file")
+    with pytest.raises(Exception, match="is a file"):
+        evaluate("gen.h5", "x", output_dir=tmp_path / "afile" / "sub")

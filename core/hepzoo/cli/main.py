@@ -189,6 +189,10 @@ def cmd_evaluate(args) -> int:
     from hepzoo.evaluation import check_samples, evaluate, format_report, load_samples
 
     limit = None if args.max_events is None else positive_int("--max-events", args.max_events)
+    if args.output:
+        from hepzoo.atomic import check_writable_folder
+
+        check_writable_folder(args.output)  # a bad -o is refused before any metric runs
     gen = load_samples(args.generated)[:limit]
     check_samples(gen, "generated")  # a broken or tiny file is refused before the reference is read
     ref = _reference(args.reference)[:limit]

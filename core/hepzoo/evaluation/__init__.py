@@ -39,6 +39,10 @@ def evaluate(
     """
     from hepzoo.plugins.manager import get_registry
 
+    if output_dir is not None:
+        from hepzoo.atomic import check_writable_folder
+
+        check_writable_folder(output_dir)
     gen = load_samples(gen)
     spec = get_registry().evaluator(gen.representation.kind)
     if not generated_checked:
