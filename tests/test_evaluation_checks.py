@@ -169,3 +169,20 @@ def test_an_output_that_is_a_file_is_refused_before_any_sample_is_read(tmp_path,
     _refused(capsys, ["evaluate", "gen.h5", "--reference", "x", "-o", str(tmp_path / "afile")], "is a file")
     with pytest.raises(Exception, match="is a file"):
         evaluate("gen.h5", "x", output_dir=tmp_path / "afile" / "sub")
+
+
+def test_negative_pt_rel_and_identical_jets_are_refused():
+    jets = _jets(600)
+    jets.x[5, 0, 2] = -0.2
+    with pytest.raises(InvalidDataError, match="negative pt_rel .*jet 5, particle 0"):
+        check_jets(jets, "generated", min_events=10)
+    jets = _jets(600)
+    jets.x[:] = jets.x[0]
+    jets.mask[:] = jets.mask[0]
+    with pytest.raises(InvalidDataError, match="all 600 generated jets are identical"):
+        check_jets(jets, "generated", min_events=10)
+
+
+def test_samples_of_other_max_particles_are_not_compared(tmp_path):
+    with pytest.raises(InvalidDataError, match="up to 10 particles and the reference up to 30.*like with like"):
+        evaluate(_jets(600, p=10), _jets(1200, p=30, seed=1), min_events=10)

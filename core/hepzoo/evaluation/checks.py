@@ -73,6 +73,21 @@ def check_jets(
             f"{particle}): relative coordinates lie within ±{PLAUSIBLE_RELATIVE:g}; the file is broken or the "
             "model diverged: regenerate it"
         )
+    real = np.asarray(mask).astype(bool).reshape(x.shape[:2]) if x.ndim == 3 else None
+    if real is not None and "pt_rel" in features:
+        negative = real & (x[..., features.index("pt_rel")] < 0)
+        if negative.any():
+            jet, particle = (int(i) for i in np.argwhere(negative)[0])
+            raise InvalidDataError(
+                f"the {what} jets hold {int(negative.sum())} particles with negative pt_rel (first: jet {jet}, "
+                f"particle {particle}, {x[jet, particle, features.index('pt_rel')]:.3g}); a momentum fraction "
+                "cannot be negative: the file is broken or the model diverged: regenerate it"
+            )
+    if len(x) > 1 and np.array_equal(x, np.broadcast_to(x[:1], x.shape)) and np.asarray(mask).any():
+        raise InvalidDataError(
+            f"all {len(x)} {what} jets are identical; a sample of one repeated jet is degenerate, not a "
+            "distribution: check the sampler's seed and noise, or the file's origin"
+        )
     if len(x) and not np.asarray(mask).any():
         raise InvalidDataError(
             f"every one of the {len(x)} {what} jets has 0 particles; there is nothing to score: "
