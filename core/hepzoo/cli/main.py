@@ -33,6 +33,20 @@ def _output_named(output: str) -> None:
         raise OutputError("-o is empty; give a file or folder name such as out/jets.h5")
 
 
+HDF5_SUFFIXES = (".h5", ".hdf5")
+
+
+def _h5_named(output: str) -> None:
+    """Refuse an ``-o`` whose suffix would mislabel the HDF5 file written to it, before any work."""
+    _output_named(output)
+    suffix = Path(output).suffix
+    if suffix.lower() not in HDF5_SUFFIXES and not Path(output).is_dir():  # a folder: refused as such later
+        raise OutputError(
+            f"-o {output} would hold an HDF5 file under a {suffix or 'missing'} suffix; name it "
+            f"{Path(output).stem or 'out'}.h5 (or .hdf5)"
+        )
+
+
 _DISK_MARGIN = 1.25  # the file's chunk index and metadata, and batches that compress worse than the first
 
 
@@ -135,7 +149,7 @@ def cmd_sample(args) -> int:
     import hepzoo
     from hepzoo.data.formats import write_samples
 
-    _output_named(args.output)
+    _h5_named(args.output)
     model = hepzoo.load(args.model)
     batches = model.sample_batches(
         args.n,
