@@ -119,8 +119,12 @@ def check_prior_within_conditions(model, where: str) -> None:
     """Refuse a stored prior that draws conditions outside the ranges the config declares (it would be clamped)."""
     prior = getattr(model, "prior", None)
     low, high = getattr(prior, "low", None), getattr(prior, "high", None)
-    if low is None or high is None or not bool((high != 0).any() or (low != 0).any()):
-        return  # no prior, or one never fitted
+    import torch
+
+    if not (isinstance(low, torch.Tensor) and isinstance(high, torch.Tensor)):
+        return  # no prior, or one that keeps no fitted range
+    if not bool((high != 0).any() or (low != 0).any()):
+        return  # a prior never fitted
     columns = tuple(getattr(prior, "columns", ()))
     for cond in getattr(model, "conditions", ()):
         if cond.name not in columns or cond.low is None or cond.high is None:

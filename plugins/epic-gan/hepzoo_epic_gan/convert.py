@@ -63,8 +63,7 @@ def convert_checkpoint(
     prior is fitted on. ``mean``/``std``: normalisation in the authors' (pT, eta, phi) order;
     default the authors' JetNet-top constants for ``n_particles`` (30 or 150).
     """
-    from hepzoo.data import split_indices
-    from hepzoo.data.jetnet_io import read_jetnet
+    from hepzoo.data import read_jetnet, split_indices
     from hepzoo_epic_gan.model import EpicGanModel
 
     if mean is None or std is None:
