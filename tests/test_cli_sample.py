@@ -101,3 +101,16 @@ def test_the_disk_check_counts_compressed_bytes(tmp_path, monkeypatch):
     monkeypatch.setattr(cli.shutil, "disk_usage", lambda p: type("U", (), {"free": int(raw * n / 100)})())
     with pytest.raises(OutputError, match="as the file stores them"):
         cli._check_disk(str(tmp_path / "jets.h5"), n, first)
+
+
+def test_a_suffix_other_than_h5_is_refused_before_sampling(folder, tmp_path, capsys, no_sampling):
+    sample = ["sample", f"local-dir:{folder}", "-n", "5", "-q", "-o"]
+    _refused(capsys, [*sample, str(tmp_path / "out.csv")], "under a .csv suffix; name it out.h5")
+    _refused(capsys, [*sample, str(tmp_path / "out")], "missing suffix")
+
+
+def test_a_dangling_link_as_output_names_the_missing_folder_not_the_disk(folder, tmp_path, capsys):
+    link = tmp_path / "dangling.h5"
+    link.symlink_to(tmp_path / "gone" / "x.h5")
+    _refused(capsys, ["sample", f"local-dir:{folder}", "-n", "5", "-q", "-o", str(link)], "does not exist")
+    assert "free some space" not in capsys.readouterr().err

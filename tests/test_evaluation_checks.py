@@ -140,3 +140,49 @@ def test_each_sample_is_checked_once(tmp_path, monkeypatch, via_cli):
     else:
         evaluate(gen, ref, metrics=("w1m",))
     assert sorted(seen) == ["generated", "reference"]
+
+
+def test_mostly_empty_jets_are_refused_and_only_filled_jets_count(tmp_path):
+    from hepzoo.evaluation.checks import MAX_EMPTY_FRACTION
+
+    jets = _jets(600)
+    jets.x[1:] = 0
+    jets.mask[1:] = False
+    with pytest.raises(InvalidDataError, match="599 of the 600 generated jets have 0 particles"):
+        check_jets(jets, "generated", ("w1m",), min_events=10)
+    jets = _jets(600)
+    empty = int(600 * MAX_EMPTY_FRACTION)  # half empty: allowed, but only 300 jets count
+    jets.x[:empty] = 0
+    jets.mask[:empty] = False
+    with pytest.raises(InvalidDataError, match="has 300 jets with particles; FPD needs at least 500"):
+        check_jets(jets, "generated", ("fpd",))
+
+
+def test_an_output_that_is_a_file_is_refused_before_any_sample_is_read(tmp_path, capsys, monkeypatch):
+    import hepzoo.evaluation as evaluation
+
+    def fail(obj):
+        raise AssertionError("a sample was read before -o was checked")
+
+    monkeypatch.setattr(evaluation, "load_samples", fail)
+    (tmp_path / "afile").write_text("")
+    _refused(capsys, ["evaluate", "gen.h5", "--reference", "x", "-o", str(tmp_path / "afile")], "is a file")
+    with pytest.raises(Exception, match="is a file"):
+        evaluate("gen.h5", "x", output_dir=tmp_path / "afile" / "sub")
+
+
+def test_negative_pt_rel_and_identical_jets_are_refused():
+    jets = _jets(600)
+    jets.x[5, 0, 2] = -0.2
+    with pytest.raises(InvalidDataError, match="negative pt_rel .*jet 5, particle 0"):
+        check_jets(jets, "generated", min_events=10)
+    jets = _jets(600)
+    jets.x[:] = jets.x[0]
+    jets.mask[:] = jets.mask[0]
+    with pytest.raises(InvalidDataError, match="all 600 generated jets are identical"):
+        check_jets(jets, "generated", min_events=10)
+
+
+def test_samples_of_other_max_particles_are_not_compared(tmp_path):
+    with pytest.raises(InvalidDataError, match="up to 10 particles and the reference up to 30.*like with like"):
+        evaluate(_jets(600, p=10), _jets(1200, p=30, seed=1), min_events=10)

@@ -56,3 +56,21 @@ def test_merge_from_the_command_line(tmp_path, capsys):
     assert len(read_samples(tmp_path / "m.h5")) == 60
     assert main(["data", "merge", str(tmp_path / "a.h5"), str(tmp_path / "a.h5"), "-o", str(tmp_path / "n.h5")]) == 2
     assert "given twice" in capsys.readouterr().err
+
+
+def test_merge_refuses_parts_holding_the_same_events(tmp_path):
+    _piece(tmp_path / "a.h5", 1)
+    x, mask = random_jets(n=30, p=12, seed=1)  # the same events, recorded without a seed
+    a = read_samples(tmp_path / "a.h5")
+    Samples(x=x, representation=a.representation, mask=mask, cond=a.cond,
+            meta={"generator": "test", "jet_type": "top", "note": "a copy"}).save(tmp_path / "copy.h5")
+    with pytest.raises(InvalidDataError, match="copy.h5 holds the same events as .*a.h5"):
+        merge_files([tmp_path / "a.h5", tmp_path / "copy.h5"], tmp_path / "x.h5")
+
+
+def test_merge_of_other_representations_names_them_briefly(tmp_path):
+    _piece(tmp_path / "a.h5", 1)
+    _piece(tmp_path / "b.h5", 2, p=20)
+    with pytest.raises(InvalidDataError, match=r"point_cloud \(max_particles=20\) events, .* point_cloud "
+                       r"\(max_particles=12\); merge like with like$"):
+        merge_files([tmp_path / "a.h5", tmp_path / "b.h5"], tmp_path / "x.h5")

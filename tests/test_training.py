@@ -470,3 +470,26 @@ def test_ema_fused_update_is_the_lerp_and_buffers_follow_when_used():
     assert shadow is ema.shadow
     for got, live in zip(shadow.buffers(), net.buffers()):
         assert torch.equal(got, live)
+
+
+@pytest.mark.parametrize("target", ["model", "best", "."])
+def test_a_users_folder_in_the_run_is_refused_before_any_work(tmp_path, target):
+    from hepzoo.errors import OutputError
+
+    out = tmp_path / "run"
+    mine = out / target
+    mine.mkdir(parents=True, exist_ok=True)
+    (mine / "thesis.tex").write_text("mine")
+    with pytest.raises(OutputError, match="thesis|not a hepzoo"):
+        _run(EdmRecipe(), out, steps=2)
+    assert sorted(p.name for p in out.rglob("*")) == sorted(
+        p.name for p in [mine / "thesis.tex"] + ([mine] if target != "." else []))
+
+
+def test_resume_past_the_requested_steps_says_nothing_was_trained(tmp_path, capsys):
+    out = tmp_path / "done"
+    _run(EdmRecipe(), out, steps=3)
+    capsys.readouterr()
+    _run(EdmRecipe(), out, steps=2)
+    assert "nothing was trained" in capsys.readouterr().out
+    assert _tensors(out)[1]["state"]["step"] == 3

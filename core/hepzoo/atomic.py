@@ -18,7 +18,7 @@ from pathlib import Path
 
 from hepzoo.errors import OutputError, TargetBusyError
 
-__all__ = ["atomic_path", "atomic_write_text", "atomic_folder", "check_folder_target"]
+__all__ = ["atomic_path", "atomic_write_text", "atomic_folder", "check_folder_target", "check_writable_folder"]
 
 PARTIAL_SUFFIX = ".partial"
 
@@ -148,6 +148,21 @@ def check_folder_target(path: str | Path, may_replace: Callable[[Path], bool], w
     if resolved.is_dir() and (cwd == resolved or resolved in cwd.parents):
         raise OutputError(f"{path} is the current folder (or holds it); write the {what} to a subfolder")
     return resolved
+
+
+def check_writable_folder(path: str | Path, what: str = "output folder") -> Path:
+    """Raise an OutputError unless ``path`` is a folder, or can be made one, that this user may write; before any work."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"{path} exists and is a file, not an {what}; remove it or give a folder name with -o")
+    existing = path
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise OutputError(f"cannot make {path}: {existing} is a file, not a folder; give a folder name with -o")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write {path} ({existing} is not writable); choose a writable location with -o")
+    return path
 
 
 @contextlib.contextmanager

@@ -269,6 +269,10 @@ class Model(nn.Module, abc.ABC):
         if steps is None:
             steps = self.default_steps if sampler_name == self.default_sampler else spec.default_steps
         steps = positive_int("steps", steps)
+        if not spec.takes_steps and steps != 1:
+            raise ConfigError(
+                f"the {sampler_name} sampler makes events in one pass and takes no steps; drop steps={steps} (--steps)"
+            )
         dev = resolve_device(device)
         seed = check_seed(seed)
         _check_condition_memory(n, len(self.conditions))

@@ -33,6 +33,20 @@ def _output_named(output: str) -> None:
         raise OutputError("-o is empty; give a file or folder name such as out/jets.h5")
 
 
+HDF5_SUFFIXES = (".h5", ".hdf5")
+
+
+def _h5_named(output: str) -> None:
+    """Refuse an ``-o`` whose suffix would mislabel the HDF5 file written to it, before any work."""
+    _output_named(output)
+    suffix = Path(output).suffix
+    if suffix.lower() not in HDF5_SUFFIXES and not Path(output).is_dir():  # a folder: refused as such later
+        raise OutputError(
+            f"-o {output} would hold an HDF5 file under a {suffix or 'missing'} suffix; name it "
+            f"{Path(output).stem or 'out'}.h5 (or .hdf5)"
+        )
+
+
 _DISK_MARGIN = 1.25  # the file's chunk index and metadata, and batches that compress worse than the first
 
 
@@ -135,7 +149,7 @@ def cmd_sample(args) -> int:
     import hepzoo
     from hepzoo.data.formats import write_samples
 
-    _output_named(args.output)
+    _h5_named(args.output)
     model = hepzoo.load(args.model)
     batches = model.sample_batches(
         args.n,
@@ -189,6 +203,10 @@ def cmd_evaluate(args) -> int:
     from hepzoo.evaluation import check_samples, evaluate, format_report, load_samples
 
     limit = None if args.max_events is None else positive_int("--max-events", args.max_events)
+    if args.output:
+        from hepzoo.atomic import check_writable_folder
+
+        check_writable_folder(args.output)  # a bad -o is refused before any metric runs
     gen = load_samples(args.generated)[:limit]
     check_samples(gen, "generated")  # a broken or tiny file is refused before the reference is read
     ref = _reference(args.reference)[:limit]

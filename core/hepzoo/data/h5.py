@@ -35,10 +35,20 @@ def writing(path: str | Path) -> Iterator[None]:
     except HepzooError:
         raise
     except OSError as exc:
-        raise OutputError(
-            f"cannot write {path} ({getattr(exc, 'strerror', None) or exc}); "
-            "free some space or choose another location with -o"
-        ) from None
+        raise OutputError(f"cannot write {path} ({getattr(exc, 'strerror', None) or exc}); {_fix_for(exc)}") from None
+
+
+def _fix_for(exc: OSError) -> str:
+    """The fix an OS write failure calls for: space only when the disk is full."""
+    import errno
+
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "free some space or choose another location with -o"
+    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+        return "a folder on the way does not exist (or a link points nowhere): choose another location with -o"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "it is not writable: choose a writable location with -o"
+    return "choose another location with -o"
 
 
 def append_rows(group: h5py.Group, name: str, rows: np.ndarray, **create: Any) -> h5py.Dataset:

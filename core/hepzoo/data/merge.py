@@ -50,6 +50,30 @@ def check_same_recipe(parts: Sequence[Samples], paths: Sequence[str | Path],
             )
 
 
+def _representation_difference(rep, other) -> str:
+    """``rep`` in a few words: its kind, or its kind and the fields where it differs from ``other``."""
+    kind = getattr(rep, "kind", type(rep).__name__)
+    if kind != getattr(other, "kind", type(other).__name__) or not attrs.has(type(rep)) or type(rep) is not type(other):
+        return kind
+    fields = [f.name for f in attrs.fields(type(rep)) if getattr(rep, f.name) != getattr(other, f.name)]
+    return f"{kind} ({', '.join(f'{name}={str(getattr(rep, name))[:40]}' for name in fields)})"
+
+
+def _events_sha256(part) -> str:
+    """A digest of a part's event arrays (and mask): two parts with one digest hold the same events."""
+    import hashlib
+
+    import numpy as np
+
+    h = hashlib.sha256()
+    for array in (part.x, part.mask):
+        if array is not None:
+            array = np.ascontiguousarray(array)
+            h.update(f"{array.dtype}{array.shape}".encode())
+            h.update(array.tobytes())
+    return h.hexdigest()
+
+
 def merge_files(paths: list[str | Path], out: str | Path) -> Path:
     """Concatenate ``paths`` (same format, representation and recipe; distinct seeds) into ``out``, atomically.
 
@@ -72,7 +96,9 @@ def merge_files(paths: list[str | Path], out: str | Path) -> Path:
     for path, part in zip(paths[1:], parts[1:]):
         if part.representation != first.representation:
             raise InvalidDataError(
-                f"{path} holds {part.representation} events, {paths[0]} {first.representation}; merge like with like"
+                f"{path} holds {_representation_difference(part.representation, first.representation)} events, "
+                f"{paths[0]} {_representation_difference(first.representation, part.representation)}; "
+                "merge like with like"
             )
         if set(part.cond) != set(first.cond):
             raise InvalidDataError(
@@ -83,6 +109,14 @@ def merge_files(paths: list[str | Path], out: str | Path) -> Path:
     known = [s for s in seeds if s is not None]
     if len(set(known)) != len(known):
         raise InvalidDataError(f"two parts were made with the same seed ({seeds}): their events would repeat")
+    digests: dict[str, Path] = {}
+    for path, part in zip(paths, parts):
+        digest = _events_sha256(part)
+        if digest in digests:
+            raise InvalidDataError(
+                f"{path} holds the same events as {digests[digest]}; merging would repeat them: drop one of the two"
+            )
+        digests[digest] = path
     shared = {k: v for k, v in first.meta.items() if all(p.meta.get(k) == v for p in parts[1:])}
     shared.pop("source", None)
     shared["parts"] = [

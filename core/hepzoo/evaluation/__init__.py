@@ -39,6 +39,10 @@ def evaluate(
     """
     from hepzoo.plugins.manager import get_registry
 
+    if output_dir is not None:
+        from hepzoo.atomic import check_writable_folder
+
+        check_writable_folder(output_dir)
     gen = load_samples(gen)
     spec = get_registry().evaluator(gen.representation.kind)
     if not generated_checked:
@@ -48,6 +52,13 @@ def evaluate(
     if kind != ref_kind:
         raise InvalidDataError(
             f"cannot compare {kind} samples with a {ref_kind} reference; pass matching files"
+        )
+    sizes = [getattr(s.representation, "max_particles", None) for s in (gen, reference)]
+    if sizes[0] != sizes[1]:
+        raise InvalidDataError(
+            f"the generated jets hold up to {sizes[0]} particles and the reference up to {sizes[1]}; the metrics "
+            "of the leading particles would differ: compare like with like (a reference of the sample's "
+            "max_particles, or a model of the reference's)"
         )
     spec.check_samples(reference, "reference", **opts)
     if spec.check:  # the evaluator need not repeat the checks just run

@@ -15,7 +15,7 @@ import numpy as np
 
 from hepzoo.errors import InvalidDataError
 
-__all__ = ["JET_METRICS", "JET_METRICS_FEATURES", "MIN_JET_EVENTS", "MIN_SHOWER_EVENTS", "PLAUSIBLE_RELATIVE", "check_jets", "check_showers", "needed_events"]
+__all__ = ["JET_METRICS", "JET_METRICS_FEATURES", "MIN_JET_EVENTS", "MAX_EMPTY_FRACTION", "MIN_SHOWER_EVENTS", "PLAUSIBLE_RELATIVE", "check_jets", "check_showers", "needed_events"]
 
 JET_METRICS = ("w1m", "w1p", "w1efp", "fpd", "kpd")
 JET_METRICS_FEATURES = ("eta_rel", "phi_rel", "pt_rel")  # the particle features the jet metrics read
@@ -23,6 +23,8 @@ JET_METRICS_FEATURES = ("eta_rel", "phi_rel", "pt_rel")  # the particle features
 MIN_JET_EVENTS = {"w1m": 100, "w1p": 100, "w1efp": 100, "fpd": 500, "kpd": 500}
 # fewest showers per sample (separation powers, classifiers, FPD/KPD; docs/showers.md)
 MIN_SHOWER_EVENTS = 100
+# a sample with more empty jets than this is broken, not a distribution to score
+MAX_EMPTY_FRACTION = 0.5
 # relative particle coordinates (eta_rel, phi_rel, pt_rel) of a jet are O(1); beyond this a file is broken
 PLAUSIBLE_RELATIVE = 100.0
 
@@ -71,18 +73,40 @@ def check_jets(
             f"{particle}): relative coordinates lie within ±{PLAUSIBLE_RELATIVE:g}; the file is broken or the "
             "model diverged: regenerate it"
         )
+    real = np.asarray(mask).astype(bool).reshape(x.shape[:2]) if x.ndim == 3 else None
+    if real is not None and "pt_rel" in features:
+        negative = real & (x[..., features.index("pt_rel")] < 0)
+        if negative.any():
+            jet, particle = (int(i) for i in np.argwhere(negative)[0])
+            raise InvalidDataError(
+                f"the {what} jets hold {int(negative.sum())} particles with negative pt_rel (first: jet {jet}, "
+                f"particle {particle}, {x[jet, particle, features.index('pt_rel')]:.3g}); a momentum fraction "
+                "cannot be negative: the file is broken or the model diverged: regenerate it"
+            )
+    if len(x) > 1 and np.array_equal(x, np.broadcast_to(x[:1], x.shape)) and np.asarray(mask).any():
+        raise InvalidDataError(
+            f"all {len(x)} {what} jets are identical; a sample of one repeated jet is degenerate, not a "
+            "distribution: check the sampler's seed and noise, or the file's origin"
+        )
     if len(x) and not np.asarray(mask).any():
         raise InvalidDataError(
             f"every one of the {len(x)} {what} jets has 0 particles; there is nothing to score: "
             "check the multiplicities (n_particles) of the sample"
+        )
+    filled = int(np.asarray(mask).reshape(len(x), -1).any(axis=1).sum()) if len(x) else 0
+    if len(x) and len(x) - filled > MAX_EMPTY_FRACTION * len(x):
+        raise InvalidDataError(
+            f"{len(x) - filled} of the {len(x)} {what} jets have 0 particles (more than "
+            f"{MAX_EMPTY_FRACTION:.0%}); the sample is broken: check the multiplicities (n_particles) of the sample"
         )
     per_metric = {m: (min_events if min_events is not None else MIN_JET_EVENTS.get(m, 1)) for m in metrics}
     if not per_metric:
         return
     metric = max(per_metric, key=per_metric.get)
     need = needed_events(per_metric[metric], what, truth_split)
-    if len(x) < need:
-        raise _too_few(what, len(x), need, "jets", metric.upper(), truth_split)
+    if filled < need:
+        unit = "jets" if filled == len(x) else "jets with particles"
+        raise _too_few(what, filled, need, unit, metric.upper(), truth_split)
 
 
 def check_showers(

@@ -111,7 +111,33 @@ def load_pretrained(
     except (SafetensorError, OSError, ValueError) as exc:
         raise IntegrityError(f"{weights} is not a readable safetensors file ({exc}); download it again") from None
     load_state_strict(model, state, str(weights))
+    check_prior_within_conditions(model, str(directory))
     return model.eval()
+
+
+def check_prior_within_conditions(model, where: str) -> None:
+    """Refuse a stored prior that draws conditions outside the ranges the config declares (it would be clamped)."""
+    prior = getattr(model, "prior", None)
+    low, high = getattr(prior, "low", None), getattr(prior, "high", None)
+    import torch
+
+    if not (isinstance(low, torch.Tensor) and isinstance(high, torch.Tensor)):
+        return  # no prior, or one that keeps no fitted range
+    if not bool((high != 0).any() or (low != 0).any()):
+        return  # a prior never fitted
+    columns = tuple(getattr(prior, "columns", ()))
+    for cond in getattr(model, "conditions", ()):
+        if cond.name not in columns or cond.low is None or cond.high is None:
+            continue
+        i = columns.index(cond.name)
+        lo, hi = float(low[i]), float(high[i])
+        slack = 1e-6 * max(1.0, abs(cond.low), abs(cond.high))  # float32 storage of a fitted range
+        if hi > cond.high + slack or lo < cond.low - slack:
+            raise ConfigError(
+                f"{where}: the stored prior draws {cond.name} in [{lo:g}, {hi:g}] but the config allows only "
+                f"[{cond.low:g}, {cond.high:g}]; restore the config the model was trained with "
+                f"(e.g. max_particles >= {hi:g})"
+            )
 
 
 def build_model(config_path: str | Path, expected_family: str | None = None) -> Model:

@@ -48,7 +48,8 @@ class SamplerSpec:
     """A registered sampler: its name, import path, the laws it accepts and its citation.
 
     ``grid`` is the "module:function" that makes the sampler's grid, ``fn(objective, steps,
-    device) -> tensor``; empty means the objective's own ``schedule(steps)``.
+    device) -> tensor``; empty means the objective's own ``schedule(steps)``. ``takes_steps``
+    False: a single pass (one-shot), so a ``steps`` other than 1 is refused rather than recorded.
     """
 
     name: str
@@ -58,6 +59,7 @@ class SamplerSpec:
     description: str = ""
     paper: str = ""
     grid: str = ""
+    takes_steps: bool = True
 
     def load(self) -> Callable[..., Any]:
         from hepzoo.registry import import_target

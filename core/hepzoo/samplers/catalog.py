@@ -55,6 +55,7 @@ SAMPLERS: list[SamplerSpec] = [
         1,
         "one generator pass (GANs)",
         "arXiv:1406.2661",
+        takes_steps=False,
     ),
 ]
 

@@ -13,6 +13,7 @@ from hepzoo._lazy import lazy_exports
 
 _EXPORTS = {
     "train": "hepzoo.training.engine",
+    "check_run_folder": "hepzoo.training.engine",
     "TrainOptions": "hepzoo.training.options",
     "Recipe": "hepzoo.training.recipe",
     "Metric": "hepzoo.training.recipe",

@@ -87,13 +87,14 @@ def options_from_args(recipe: Recipe, args: argparse.Namespace) -> TrainOptions:
 
 def main_train(recipe: Recipe, argv: Sequence[str] | None = None, prog: str | None = None) -> int:
     """Parse ``argv``, load the data the recipe reads, train (or resume) into ``--out``."""
-    from hepzoo.training.engine import train
+    from hepzoo.training.engine import check_run_folder, train
 
     parser = build_train_parser(recipe, prog)
     args = parser.parse_args(argv)
     family_names = set(vars(_family_parser(recipe).parse_args([])))
     recipe.args.update({k: v for k, v in vars(args).items() if k in family_names})
     options = options_from_args(recipe, args)
+    check_run_folder(args.out)
     train_set, valid_set = recipe.load_data(args.data)
     print(f"training {recipe.family} on {len(train_set)} events, validating on {len(valid_set)}", flush=True)
     folder = train(recipe, train_set, valid_set, args.out, options, resume=not args.no_resume)

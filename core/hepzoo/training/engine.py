@@ -36,7 +36,7 @@ from hepzoo.training.schedule import lr_factor
 from hepzoo.training.selection import metric_scales, selection_score
 from hepzoo.training.steps import MODEL, StepContext
 
-__all__ = ["train", "data_fingerprint", "LOG", "BEST", "FINAL"]
+__all__ = ["train", "check_run_folder", "data_fingerprint", "LOG", "BEST", "FINAL"]
 
 LOG = "train_log.jsonl"
 BEST = "best"  # the running best model (a save_pretrained folder)
@@ -77,6 +77,23 @@ def _stop_requests():
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def check_run_folder(out_dir: str | Path) -> Path:
+    """Refuse an ``--out`` whose run folder, ``best/`` or ``model/`` would overwrite a user's files, before any work."""
+    from hepzoo.atomic import check_folder_target
+    from hepzoo.hub.local import is_model_folder
+    from hepzoo.training.checkpoint import RECORD
+
+    own = (RECORD, LOG, BEST, FINAL)
+
+    def is_run_folder(path: Path) -> bool:
+        return any((path / name).exists() for name in own)
+
+    out = check_folder_target(out_dir, is_run_folder, what="hepzoo run folder")
+    for name in (BEST, FINAL):
+        check_folder_target(out / name, is_model_folder, what="hepzoo model folder")
+    return out
 
 
 def _order_generator(seed: int, epoch: int) -> torch.Generator:
@@ -125,6 +142,7 @@ def train(
     """
     options = options or TrainOptions(**recipe.defaults)
     start = time.monotonic()
+    check_run_folder(out_dir)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     if options.threads:
@@ -233,6 +251,9 @@ def train(
             seconds=round(costs["valid"], 3), **values)
         return improved
 
+    if loaded is not None and (state["step"] >= total_steps or state["epoch"] >= options.epochs):
+        print(f"{out} already reached step {state['step']} (epoch {state['epoch']}), the most asked for; nothing was "
+              "trained: pass a larger --steps or --epochs to train on", flush=True)
     bar = progress_bar(total_steps, state["step"], options.quiet)
     stopped_by = None
     sums: dict[str, torch.Tensor] = {}

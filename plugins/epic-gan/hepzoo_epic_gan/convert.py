@@ -63,8 +63,7 @@ def convert_checkpoint(
     prior is fitted on. ``mean``/``std``: normalisation in the authors' (pT, eta, phi) order;
     default the authors' JetNet-top constants for ``n_particles`` (30 or 150).
     """
-    from hepzoo.data import split_indices
-    from hepzoo.representations import PointCloud
+    from hepzoo.data import read_jetnet, split_indices
     from hepzoo_epic_gan.model import EpicGanModel
 
     if mean is None or std is None:
@@ -76,7 +75,14 @@ def convert_checkpoint(
     model = EpicGanModel(EpicGanConfig(max_particles=n_particles))
     model.generator.load_state_dict(read_authors_generator(path), strict=True)
     model.normaliser.set_constants(mean, std, pt_min)
-    samples = PointCloud(max_particles=n_particles).read(Path(multiplicities))
+    samples = read_jetnet(Path(multiplicities))  # at the file's own size, so a mismatch shows
+    in_file = int(samples.x.shape[1])
+    if in_file != n_particles:
+        raise ConfigError(
+            f"{multiplicities} holds {in_file}-particle jets but --n-particles is {n_particles}; a prior fitted on "
+            f"them would not match the model: pass --n-particles {in_file} with its checkpoint, or a "
+            f"{n_particles}-particle JetNet file"
+        )
     counts = samples.mask.sum(1)[np.sort(split_indices(len(samples))["train"])]
     counts = counts[counts > 0]
     if len(counts) < 2:

@@ -68,3 +68,11 @@ def test_hepzoo_convert_command(tmp_path, authors_ckpt, make_jets, registry):
     assert main(["convert", "epic-gan", str(path), "-o", str(tmp_path / "cli"), "--multiplicities", str(data),
                  "--n-particles", "30"]) == 0
     assert (tmp_path / "cli" / "model.safetensors").is_file()
+
+
+def test_a_multiplicity_file_of_another_particle_count_is_refused(tmp_path, authors_ckpt, make_jets):
+    path, _ = authors_ckpt
+    data = make_jets(40, max_particles=30, seed=5).save(tmp_path / "jets30.h5")
+    with pytest.raises(ConfigError, match="holds 30-particle jets but --n-particles is 150.*--n-particles 30"):
+        convert_checkpoint(path, tmp_path / "out", data, n_particles=150)
+    assert not (tmp_path / "out").exists()

@@ -177,3 +177,23 @@ def test_config_json_values_are_not_coerced(change, problem):
     with pytest.raises(ConfigError) as info:
         structure({**unstructure(EpicGanConfig()), **change}, EpicGanConfig, what="m/config.json")
     assert str(info.value).startswith("m/config.json: ") and problem in str(info.value)
+
+
+def test_a_prior_wider_than_the_configs_max_particles_is_refused_at_load(model, registry, tmp_path):
+    import json
+
+    from hepzoo.hub.local import load_pretrained
+
+    folder = model.save_pretrained(tmp_path / "m")
+    top = int(model.prior.high[0])
+    data = json.loads((folder / "config.json").read_text())
+    data["config"]["max_particles"] = top - 1  # a user's edit: the prior was fitted up to `top`
+    (folder / "config.json").write_text(json.dumps(data))
+    with pytest.raises(ConfigError, match=f"max_particles >= {top}"):
+        load_pretrained(folder)
+
+
+def test_steps_are_refused_for_the_one_shot_sampler(model, registry):
+    with pytest.raises(ConfigError, match="takes no steps; drop steps=50"):
+        model.sample(3, seed=0, steps=50)
+    assert model.sample(3, seed=0, steps=1).meta["steps"] == 1
