@@ -32,6 +32,8 @@ __all__ = [
     "write_json",
     "positive",
     "positive_int",
+    "finite_float32",
+    "positive_float32",
 ]
 
 SCHEMA_VERSION = 1
@@ -63,6 +65,24 @@ def positive_int(name: str, value: Any) -> int:
 def positive(instance: Any, attribute: attrs.Attribute, value: Any) -> None:
     """attrs validator: the field is a positive integer (a network width, a layer count); ``positive_int``'s check."""
     positive_int(repr(attribute.name), value)
+
+
+_FLOAT32_MAX = 3.4028234663852886e38  # numpy.finfo(float32).max
+_FLOAT32_TINY = 1.1754943508222875e-38  # numpy.finfo(float32).tiny: the smallest normal float32
+
+
+def finite_float32(instance: Any, attribute: attrs.Attribute, value: Any) -> None:
+    """attrs validator: a finite number within float32's range (constants become float32 buffers)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or abs(value) > _FLOAT32_MAX:
+        raise ConfigError(f"{attribute.name!r} must be a finite number within float32's range, got {value!r}")
+
+
+def positive_float32(instance: Any, attribute: attrs.Attribute, value: Any) -> None:
+    """attrs validator: a positive number float32 holds without rounding it to 0 or infinity."""
+    finite_float32(instance, attribute, value)
+    if not value >= _FLOAT32_TINY:
+        raise ConfigError(f"{attribute.name!r} must be a positive number (>= {_FLOAT32_TINY:.3g}), got {value!r}")
 
 
 def _strict_int(value: Any, _: type) -> int:

@@ -6,12 +6,9 @@ Defaults are the paper's dataset-2 configuration (Amram & Pedro, arXiv:2308.0387
 
 from __future__ import annotations
 
-import math
-
 import attrs
-import numpy as np
 
-from hepzoo.config import positive
+from hepzoo.config import finite_float32, positive, positive_float32
 from hepzoo.errors import ConfigError
 
 __all__ = ["UNetConfig", "ShowerScaling", "CaloDiffusionConfig", "PUBLISHED_SCALING"]
@@ -26,21 +23,6 @@ PUBLISHED_SCALING = {
 }
 
 
-_FLOAT32 = np.finfo(np.float32)
-
-
-def _float32(instance, attribute, value) -> None:
-    """attrs validator: a finite number within float32's range (the constants become float32 buffers)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-            or abs(value) > _FLOAT32.max:
-        raise ConfigError(f"{attribute.name!r} must be a finite number within float32's range, got {value!r}")
-
-
-def _positive_float32(instance, attribute, value) -> None:
-    """attrs validator: a positive number float32 holds without rounding it to 0 or infinity."""
-    _float32(instance, attribute, value)
-    if not value >= _FLOAT32.tiny:
-        raise ConfigError(f"{attribute.name!r} must be a positive number (>= {float(_FLOAT32.tiny):.3g}), got {value!r}")
 
 
 @attrs.define(frozen=True)
@@ -89,13 +71,13 @@ class ShowerScaling:
     voxels below ``energy_cut`` are zeroed (the authors' ECUT, 15.1 keV for dataset 2).
     """
 
-    max_deposit: float = attrs.field(default=2.0, validator=_positive_float32)
-    alpha: float = attrs.field(default=1e-6, validator=_float32)
-    shift: float = attrs.field(default=-12.8564, validator=_float32)
-    scale: float = attrs.field(default=1.9123, validator=_positive_float32)
-    e_min: float = attrs.field(default=1_000.0, validator=_positive_float32)
-    e_max: float = attrs.field(default=1_000_000.0, validator=_positive_float32)
-    energy_cut: float = attrs.field(default=0.0151, validator=_float32)
+    max_deposit: float = attrs.field(default=2.0, validator=positive_float32)
+    alpha: float = attrs.field(default=1e-6, validator=finite_float32)
+    shift: float = attrs.field(default=-12.8564, validator=finite_float32)
+    scale: float = attrs.field(default=1.9123, validator=positive_float32)
+    e_min: float = attrs.field(default=1_000.0, validator=positive_float32)
+    e_max: float = attrs.field(default=1_000_000.0, validator=positive_float32)
+    energy_cut: float = attrs.field(default=0.0151, validator=finite_float32)
 
     @classmethod
     def published(cls, geometry: str) -> ShowerScaling:

@@ -8,12 +8,9 @@ noise level enters through 16 exponentially spaced cosine frequencies up to sigm
 
 from __future__ import annotations
 
-import math
-
 import attrs
-import numpy as np
 
-from hepzoo.config import positive
+from hepzoo.config import finite_float32, positive, positive_float32
 from hepzoo.errors import ConfigError
 from hepzoo.preprocessing import ChainConfig, LogConfig, PerFeatureConfig, StandardizeConfig, TransformConfig
 
@@ -35,26 +32,13 @@ JET_COLUMNS = ("pt", "eta", "mass", "n_particles")  # the continuous jet vector,
 CONDITION_NAMES = ("type", *JET_COLUMNS)
 
 
-_FLOAT32 = np.finfo(np.float32)
-
-
-def _float32(instance, attribute, value) -> None:
-    """attrs validator: a finite number within float32's range (the networks and EDM run in float32)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-            or abs(value) > _FLOAT32.max:
-        raise ConfigError(f"{attribute.name!r} must be a finite number within float32's range, got {value!r}")
-
-
-def _positive_float32(instance, attribute, value) -> None:
-    """attrs validator: a positive number float32 holds without rounding it to 0 or infinity."""
-    _float32(instance, attribute, value)
-    if not value >= _FLOAT32.tiny:
-        raise ConfigError(f"{attribute.name!r} must be a positive number (>= {float(_FLOAT32.tiny):.3g}), got {value!r}")
-
-
 def _range(instance, attribute, value) -> None:
-    if len(value) != 2 or not all(math.isfinite(v) and abs(v) <= _FLOAT32.max for v in value) \
-            or not value[0] < value[1]:
+    """attrs validator: a (low, high) pair of float32-finite numbers with low < high."""
+    if len(value) != 2:
+        raise ConfigError(f"{attribute.name!r} must be finite (low, high) with low < high, got {tuple(value)}")
+    for bound in value:
+        finite_float32(instance, attribute, bound)
+    if not value[0] < value[1]:
         raise ConfigError(f"{attribute.name!r} must be finite (low, high) with low < high, got {tuple(value)}")
 
 
@@ -70,7 +54,7 @@ class BackboneConfig:
     tokens: int = attrs.field(default=16, validator=positive)
     context_dim: int = attrs.field(default=64, validator=positive)
     noise_frequencies: int = attrs.field(default=16, validator=positive)
-    noise_max: float = attrs.field(default=80.0, validator=_positive_float32)
+    noise_max: float = attrs.field(default=80.0, validator=positive_float32)
     features: int = attrs.field(default=3, validator=positive)
     cond_dim: int = attrs.field(default=9, validator=positive)  # 4 jet numbers + 5-way type one-hot
 
@@ -110,12 +94,12 @@ class PcDroidConfig:
 
     backbone: BackboneConfig = attrs.field(factory=cae_backbone)
     max_particles: int = attrs.field(default=150, validator=positive)
-    sigma_data: float = attrs.field(default=1.0, validator=_positive_float32)
-    p_mean: float = attrs.field(default=-1.2, validator=_float32)
-    p_std: float = attrs.field(default=1.2, validator=_positive_float32)
-    sigma_min: float = attrs.field(default=1e-5, validator=_positive_float32)
-    sigma_max: float = attrs.field(default=80.0, validator=_positive_float32)
-    rho: float = attrs.field(default=7.0, validator=_positive_float32)
+    sigma_data: float = attrs.field(default=1.0, validator=positive_float32)
+    p_mean: float = attrs.field(default=-1.2, validator=finite_float32)
+    p_std: float = attrs.field(default=1.2, validator=positive_float32)
+    sigma_min: float = attrs.field(default=1e-5, validator=positive_float32)
+    sigma_max: float = attrs.field(default=80.0, validator=positive_float32)
+    rho: float = attrs.field(default=7.0, validator=positive_float32)
     preprocessing: TransformConfig = attrs.field(factory=default_preprocessing)
     pt_range: tuple[float, ...] = attrs.field(default=(100.0, 5000.0), validator=_range)
     eta_range: tuple[float, ...] = attrs.field(default=(-3.0, 3.0), validator=_range)
