@@ -7,9 +7,9 @@ load it with ``weights_only=False`` (which would run whatever the pickle holds).
 
 from __future__ import annotations
 
-import pickle
 import zipfile
 from pathlib import Path
+from pickle import UnpicklingError  # only the error torch's weights-only loader raises; nothing is unpickled
 from typing import Any
 
 from hepzoo.errors import ConfigError
@@ -49,7 +49,7 @@ def read_checkpoint(path: str | Path) -> Any:
             ) from None
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as exc:
+    except UnpicklingError as exc:
         raise ConfigError(
             f"refusing to read {path}: it is not a tensors-only torch checkpoint ({_unpickler_reason(exc)}); "
             "hepzoo never unpickles Python objects — ask for the weights as safetensors"
