@@ -34,10 +34,18 @@ def card_inputs(path: Path) -> dict:
                        r".*?\((\d+) each\)", body, re.S)
     reproduce = body.split("Reproduce with:\n\n```bash\n", 1)[1].split("\n```", 1)[0].splitlines()
     family, tag = path.parent.parent.name, path.parent.name
-    table = [_ROW.match(line) for line in body.splitlines() if _ROW.match(line)]
+    table = iter([_ROW.match(line) for line in body.splitlines() if _ROW.match(line)])
     gen, truth = {}, {}
-    for name, row in zip(front["metrics"], table):  # the table's rows are in the card's metric order
-        m = front["hepzoo_metrics"][name]
+    for name in front["metrics"]:  # the table's rows are in the card's metric order, entries after their mean
+        m, row = front["hepzoo_metrics"][name], next(table)
+        parts = m.get("components", {})
+        for _ in parts:
+            next(table)
+        if parts:  # a vector metric: the front matter holds every entry exactly
+            gen[name] = {"value": [p["value"] for p in parts.values()], "error": [p["error"] for p in parts.values()]}
+            truth[name] = {"value": [p["truth"] for p in parts.values()],
+                           "error": [p["truth_error"] for p in parts.values()]}
+            continue
         scale = 10 ** round(math.log10(float(row.group(2)) / m["value"]))
         gen[name] = {"value": m["value"], "error": m["error"]}
         truth[name] = {"value": m["truth"], "error": float(row.group(5)) / scale}
@@ -57,17 +65,20 @@ def card_inputs(path: Path) -> dict:
         body=notes,
     )
     reference = reproduce[-1].rpartition("--reference ")[2]
+    figures = re.findall(r"^!\[(.*?)\]\((.*?)\)$", body.partition("\n## Figures\n")[2], re.M)
     return dict(result=result, model_id=f"{family}/{tag}", family=family, tag=tag, card=card,
                 reference=reference, n=int(counts.group(1)), seed=int(counts.group(2)),
-                reference_command=reproduce[0] if len(reproduce) == 3 else "")
+                reference_command=reproduce[0] if len(reproduce) == 3 else "", figures=figures)
 
 
 @pytest.mark.parametrize("path", CARDS, ids=lambda p: f"{p.parent.parent.name}/{p.parent.name}")
 def test_published_card_is_reproduced_byte_for_byte(path, registry):
     got = card_inputs(path)
     card = release_card(got["result"], got["model_id"], got["reference"], n=got["n"], seed=got["seed"],
-                        card=got["card"], reference_command=got["reference_command"])
+                        card=got["card"], reference_command=got["reference_command"], figures=got["figures"])
     assert card.render(got["family"], got["tag"]) == path.read_text()
+    for _, figure in got["figures"]:  # every figure the card shows is in its folder
+        assert (path.parent / figure).is_file()
 
 
 def test_jet_table_uses_the_evaluators_scales_and_labels(registry):
@@ -109,3 +120,61 @@ def test_a_result_without_representation_is_refused(registry):
 
     with pytest.raises(InvalidDataError, match="names no representation"):
         metrics_table({"gen_vs_reference": {}})
+
+
+def test_a_vector_metric_prints_its_mean_then_each_named_entry(registry):
+    result = {
+        "representation": "point_cloud",
+        "n_reference": 200,
+        "truth_split_size": 100,
+        "gen_vs_reference": {"w1p": {"value": [0.006, 0.004, 0.0005], "error": [0.0002, 0.0001, 0.00003]}},
+        "truth_vs_truth": {"w1p": {"value": [0.001, 0.0011, 0.0002], "error": [0.0001, 0.0001, 0.00002]}},
+    }
+    assert metrics_table(result).splitlines()[2:] == [
+        "| W1P ×10^3 | 3.500 ± 0.130 | 0.767 ± 0.082 |",
+        "| W1P ×10^3, eta_rel | 6.000 ± 0.200 | 1.000 ± 0.100 |",
+        "| W1P ×10^3, phi_rel | 4.000 ± 0.100 | 1.100 ± 0.100 |",
+        "| W1P ×10^3, pt_rel | 0.500 ± 0.030 | 0.200 ± 0.020 |",
+    ]
+    card = release_card(result, "epic-gan/x", "ref.h5", n=100, seed=1, figures=[("jet mass", "figures/m.png")])
+    parts = card.metrics["w1p"]["components"]
+    assert parts["pt_rel"] == {"value": 0.0005, "error": 0.00003, "truth": 0.0002, "truth_error": 0.00002}
+    assert card.body.endswith("## Figures\n\n![jet mass](figures/m.png)")
+
+
+@pytest.mark.slow
+def test_release_writes_the_cards_figures_and_training_curves(tmp_path):
+    """A release of a bundled model: W1P per feature on the card, the figures it links in the folder."""
+    import json
+
+    import hepzoo
+    from hepzoo.hub.release import release
+
+    model = hepzoo.load("epic-gan/jetnet150-top")
+    reference = tmp_path / "reference.h5"
+    model.sample(1200, seed=2).save(reference)
+    log = tmp_path / "train_log.jsonl"
+    log.write_text("\n".join(json.dumps(r) for r in [
+        {"event": "train", "step": 100, "d_loss": 0.2, "g_loss": 0.3, "steps_per_s": 5.0},
+        {"event": "valid", "step": 100, "w1m": 0.02, "w1p": 0.01, "score": 2.0, "best": True},
+        {"event": "valid", "step": 200, "w1m": 0.01, "w1p": 0.008, "score": 1.0, "best": True},
+        {"event": "done", "step": 200, "train_seconds": 40.0},
+    ]) + "\n")
+    out = release(hepzoo.locate("epic-gan/jetnet150-top"), tmp_path / "card", reference, tag="jetnet150-top",
+                  n=600, seed=1, train_log=log, metrics=("w1m", "w1p"))
+    folder = Path(out["folder"])
+    text = (folder / "README.md").read_text()
+    assert "| W1P ×10^3, pt_rel |" in text
+    figures = re.findall(r"^!\[.*?\]\((.*?)\)$", text, re.M)
+    assert "figures/training_curves.png" in figures and "figures/jet_mass_rel.png" in figures
+    assert all((folder / f).read_bytes().startswith(b"\x89PNG") for f in figures)
+    assert set(out["metrics"]["w1p"]["components"]) == {"eta_rel", "phi_rel", "pt_rel"}
+
+
+def test_release_refuses_a_log_without_validation_before_any_work(tmp_path):
+    from hepzoo.errors import InvalidDataError
+    from hepzoo.hub.release import release
+
+    (tmp_path / "train_log.jsonl").write_text('{"event": "train", "step": 1}\n')
+    with pytest.raises(InvalidDataError, match="no validation records"):
+        release(tmp_path / "missing-model", tmp_path / "out", tmp_path / "ref.h5", tag="x", train_log=tmp_path)

@@ -17,6 +17,7 @@ EVALUATORS = (
         scales={"w1m": 1e3, "w1p": 1e3, "w1efp": 1e5, "fpd": 1e3, "kpd": 1e3},
         options=("metrics", "truth_split", "plots", "num_eval_samples", "num_batches"),
         errors_note="Errors are the metrics' bootstrap spreads (jetnet's conventions).",
+        components={"w1p": ("eta_rel", "phi_rel", "pt_rel")},
         description="JetNet's W1M, W1P, W1EFP, FPD, KPD for jets",
     ),
     EvaluatorSpec(

@@ -359,7 +359,8 @@ def cmd_release(args) -> int:
         body=Path(args.notes).read_text() if args.notes else "",
     )
     out = release(args.directory, args.output, args.reference, tag=args.tag, n=args.n, seed=args.seed,
-                  card=card, reference_command=args.reference_command or "", repo_id=args.repo_id or "")
+                  card=card, reference_command=args.reference_command or "", repo_id=args.repo_id or "",
+                  plots=not args.no_plots, train_log=args.train_log)
     print(json.dumps({k: v for k, v in out.items() if k != "registry"}, indent=2))
     print("registry entry:\n" + out["registry"])
     return 0
@@ -472,6 +473,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--notes", help="markdown file with training details for the card")
     s.add_argument("--reference-command", help="the command that makes the reference file")
     s.add_argument("--repo-id")
+    s.add_argument("--train-log", help="the run's train_log.jsonl (or run folder): training curves on the card")
+    s.add_argument("--no-plots", action="store_true", help="a card without figures")
     s = sub.add_parser("mirror", help="copy verified models into a folder for offline clusters")
     s.add_argument("models", nargs="+")
     s.add_argument("-o", "--output", required=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -64,11 +66,14 @@ def check_model_folder(path: str | Path, what: str = "") -> None:
     raise ConfigError(f"{what} has no {' or '.join(missing)}; point it at a folder written by save_pretrained")
 
 
-def save_pretrained(model: Model, directory: str | Path, card: ModelCard | None = None) -> Path:
+def save_pretrained(
+    model: Model, directory: str | Path, card: ModelCard | None = None, extra_files: Mapping[str, Path] | None = None
+) -> Path:
     """Write the three files into ``directory`` atomically (a half-written folder never appears).
 
     The folder is written beside ``directory`` and swapped in; an existing ``directory`` is
     replaced only if it is empty or a model folder itself, anything else is an OutputError.
+    ``extra_files`` (relative name -> source file, e.g. the card's figures) are copied in with them.
     """
     from safetensors.torch import save_file
 
@@ -91,6 +96,9 @@ def save_pretrained(model: Model, directory: str | Path, card: ModelCard | None 
         (tmp / WEIGHTS_NAME).chmod((tmp / CONFIG_NAME).stat().st_mode & 0o777)  # safetensors writes 0600
         card = card or ModelCard()
         (tmp / CARD_NAME).write_text(card.render(model.family, model.tag, conditions=model.conditions))
+        for name, source in (extra_files or {}).items():
+            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, tmp / name)
     return directory
 
 

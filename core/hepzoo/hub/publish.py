@@ -22,7 +22,7 @@ def registry_snippet(directory: str | Path, repo_id: str, revision: str = "main"
 def publish(
     directory: str | Path, repo_id: str, revision: str | None = None, private: bool = False, dry_run: bool = False
 ) -> str:
-    """Create the repo if needed and upload the three files; returns the commit URL (or the plan)."""
+    """Create the repo if needed and upload the three files and the card's figures; returns the commit URL (or the plan)."""
     directory = Path(directory)
     missing = [n for n in (CONFIG_NAME, WEIGHTS_NAME, CARD_NAME) if not (directory / n).is_file()]
     if missing:
@@ -37,7 +37,7 @@ def publish(
         repo_id=repo_id,
         folder_path=str(directory),
         revision=revision,
-        allow_patterns=[CONFIG_NAME, WEIGHTS_NAME, CARD_NAME],
+        allow_patterns=[CONFIG_NAME, WEIGHTS_NAME, CARD_NAME, "figures/*.png"],
         commit_message="Upload with hepzoo publish",
     )
     return str(getattr(info, "commit_url", info))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shlex
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,22 +16,31 @@ import numpy as np
 
 from hepzoo.errors import InvalidDataError
 from hepzoo.hub.card import ModelCard
-from hepzoo.hub.local import load_pretrained
+from hepzoo.hub.local import load_pretrained, save_pretrained
 from hepzoo.hub.publish import registry_snippet
 
 if TYPE_CHECKING:
     from hepzoo.plugins.specs import EvaluatorSpec
 
-__all__ = ["release", "release_card", "metrics_table", "evaluation_section"]
+__all__ = ["release", "release_card", "metrics_table", "evaluation_section", "figures_section", "CARD_PLOTS"]
 
 
-def _cell(entry: dict[str, Any] | None, scale: float) -> str:
+def _cell(entry: dict[str, Any] | None, scale: float, part: int | None = None) -> str:
+    """``value ± error`` scaled; a vector's mean (errors in quadrature) unless ``part`` picks one entry."""
     if entry is None:
         return "-"
     value, error = np.atleast_1d(entry["value"]) * scale, np.atleast_1d(entry["error"]) * scale
+    if part is not None:
+        return f"{value[part]:.3f} ± {np.broadcast_to(error, value.shape)[part]:.3f}"
     if len(value) > 1:
         value, error = np.array([value.mean()]), np.array([np.sqrt(np.mean(error**2))])
     return f"{value[0]:.3f} ± {error[0]:.3f}"
+
+
+def _components(spec: EvaluatorSpec, name: str, entry: dict[str, Any]) -> tuple[str, ...]:
+    """The named entries of a vector metric (``spec.components``), when the value has exactly those."""
+    parts = spec.components.get(name, ())
+    return parts if len(parts) > 1 and np.size(entry["value"]) == len(parts) else ()
 
 
 def _evaluator(result: dict[str, Any]) -> EvaluatorSpec:
@@ -50,6 +60,9 @@ def metrics_table(result: dict[str, Any], evaluator: EvaluatorSpec | None = None
     for name in spec.ordered(gen):
         scale = spec.scale(name)
         lines.append(f"| {spec.label(name)} | {_cell(gen[name], scale)} | {_cell(truth.get(name), scale)} |")
+        for i, part in enumerate(_components(spec, name, gen[name])):
+            lines.append(f"| {spec.label(name)}, {part} | {_cell(gen[name], scale, i)} "
+                         f"| {_cell(truth.get(name), scale, i)} |")
     return "\n".join(lines)
 
 
@@ -66,7 +79,9 @@ def evaluation_section(result: dict[str, Any], n: int, seed: int, evaluator: Eva
     )
 
 
-def _summary(result: dict[str, Any]) -> dict[str, Any]:
+def _summary(result: dict[str, Any], spec: EvaluatorSpec | None = None) -> dict[str, Any]:
+    """The card's front-matter figures: each metric's mean, error and truth value (and its named entries)."""
+    spec = spec or _evaluator(result)
     out = {}
     for name, entry in result["gen_vs_reference"].items():
         value, error = np.atleast_1d(entry["value"]), np.atleast_1d(entry["error"])
@@ -76,7 +91,28 @@ def _summary(result: dict[str, Any]) -> dict[str, Any]:
             "error": float(np.sqrt(np.mean(error**2))),
             "truth": None if truth is None else float(np.atleast_1d(truth["value"]).mean()),
         }
+        parts = _components(spec, name, entry)
+        if parts:
+            error = np.broadcast_to(error, value.shape)
+            t = None if truth is None else np.broadcast_to(np.atleast_1d(truth["value"]), value.shape)
+            te = None if truth is None else np.broadcast_to(np.atleast_1d(truth["error"]), value.shape)
+            out[name]["components"] = {
+                part: {
+                    "value": float(value[i]),
+                    "error": float(error[i]),
+                    "truth": None if t is None else float(t[i]),
+                    "truth_error": None if te is None else float(te[i]),
+                }
+                for i, part in enumerate(parts)
+            }
     return out
+
+
+def figures_section(figures: Sequence[tuple[str, str]]) -> str:
+    """Markdown images (caption, path relative to the card) under one heading."""
+    if not figures:
+        return ""
+    return "## Figures\n\n" + "\n\n".join(f"![{caption}]({path})" for caption, path in figures)
 
 
 def release_card(
@@ -89,8 +125,9 @@ def release_card(
     card: ModelCard | None = None,
     reference_command: str = "",
     notes: str = "",
+    figures: Sequence[tuple[str, str]] = (),
 ) -> ModelCard:
-    """The model card of a release: ``card``'s text, the evaluation section, the reproducing commands."""
+    """The model card of a release: ``card``'s text, the evaluation section, the reproducing commands, figures."""
     card = card or ModelCard()
     reproduce = "\n".join(
         [
@@ -108,11 +145,17 @@ def release_card(
             evaluation_section(result, n, seed),
             "Reproduce with:\n\n" + reproduce,
             notes.strip(),
+            figures_section(figures),
         ]
         if part
     )
-    card.metrics = _summary(result)
+    card.metrics = _summary(result, _evaluator(result))
     return card
+
+
+CARD_PLOTS = ("particle_eta_rel", "particle_phi_rel", "particle_pt_rel", "jet_mass_rel", "multiplicity",
+              "layer_profile", "radial_profile")
+"""The evaluation plots a card shows (those the evaluator wrote), in this order."""
 
 
 def release(
@@ -127,19 +170,42 @@ def release(
     reference_command: str = "",
     repo_id: str = "",
     notes: str = "",
+    plots: bool = True,
+    train_log: str | Path | None = None,
+    **evaluate_options: Any,
 ) -> dict[str, Any]:
-    """Evaluate ``model_dir`` against ``reference`` and write ``out_dir`` (config, weights, card)."""
+    """Evaluate ``model_dir`` against ``reference`` and write ``out_dir`` (config, weights, card, figures).
+
+    With ``plots`` the card shows the evaluation's histograms (``CARD_PLOTS``) and, given the run's
+    ``train_log`` (``train_log.jsonl`` or its run folder), its training curves; figures live in the
+    folder's ``figures/``, as on the Hub. ``evaluate_options`` go to ``hepzoo.evaluate`` (e.g. ``metrics``).
+    """
+    import tempfile
+
     from hepzoo.evaluation import evaluate
 
+    if train_log is not None:
+        from hepzoo.training.curves import training_summary
+
+        training_summary(train_log)  # refuses a log without validation records before any work
     model = load_pretrained(model_dir)
     model.tag = tag
     start = time.perf_counter()
     samples = model.sample(n, seed=seed, device="cpu")
     seconds = time.perf_counter() - start
-    result = evaluate(samples, reference, seed=0)
-    card = release_card(result, f"{model.family}/{tag}", reference, n=n, seed=seed, card=card,
-                        reference_command=reference_command, notes=notes)
-    folder = model.save_pretrained(out_dir, card=card)
+    with tempfile.TemporaryDirectory(prefix="hepzoo-release-") as tmp:
+        result = evaluate(samples, reference, tmp if plots else None, seed=0, **evaluate_options)
+        written = {Path(p).stem: Path(p) for p in result.get("plots", ())}
+        figures = [(name.replace("_", " "), f"figures/{name}.png") for name in CARD_PLOTS if name in written]
+        if plots and train_log is not None:
+            from hepzoo.training.curves import plot_training_curves
+
+            written["training_curves"] = plot_training_curves(train_log, Path(tmp) / "training_curves.png")
+            figures.append(("training curves", "figures/training_curves.png"))
+        card = release_card(result, f"{model.family}/{tag}", reference, n=n, seed=seed, card=card,
+                            reference_command=reference_command, notes=notes, figures=figures)
+        extra = {rel: written[Path(rel).stem] for _, rel in figures}
+        folder = save_pretrained(model, out_dir, card=card, extra_files=extra)
     return {
         "folder": str(folder),
         "metrics": card.metrics,

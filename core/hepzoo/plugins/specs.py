@@ -26,6 +26,8 @@ class EvaluatorSpec:
     table order; ``scales`` the factor a table prints a metric at; ``labels`` (exact names) and
     ``prefixes`` (``{"sep_": "separation power "}``) its row label; ``options`` the evaluation
     options beyond ``seed`` that the CLI may pass; ``errors_note`` what the error column means.
+    ``components`` names the entries of a metric whose value is a vector (``{"w1p": ("eta_rel",
+    ...)}``): a card prints their mean and then one row per entry (papers average them differently).
     ``check`` (optional) is ``fn(samples, what, **options)``, raising InvalidDataError for samples
     no metric should score (degenerate, too few); it runs on the generated sample before the
     reference is read, so a broken file is refused at once; ``hepzoo.evaluate`` then calls ``target``
@@ -42,6 +44,7 @@ class EvaluatorSpec:
     errors_note: str = ""
     description: str = ""
     check: str = ""
+    components: dict[str, tuple[str, ...]] = attrs.field(factory=dict)
 
     @property
     def name(self) -> str:

@@ -31,6 +31,8 @@ _EXPORTS = {
     "main_train": "hepzoo.training.cli",
     "build_train_parser": "hepzoo.training.cli",
     "recipe_for": "hepzoo.training.cli",
+    "training_summary": "hepzoo.training.curves",
+    "plot_training_curves": "hepzoo.training.curves",
     "LOG": "hepzoo.training.engine",
     "BEST": "hepzoo.training.engine",
     "FINAL": "hepzoo.training.engine",

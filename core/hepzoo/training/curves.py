@@ -1,0 +1,80 @@
+"""A run's training curves and compute, read back from its ``train_log.jsonl`` for the model card."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hepzoo.errors import InvalidDataError
+from hepzoo.training.log import JsonlLog
+
+__all__ = ["training_summary", "plot_training_curves"]
+
+_NOT_METRICS = {"event", "time", "step", "epoch", "seconds", "score", "best", "lr", "steps_per_s"}
+
+
+def _records(log: str | Path) -> list[dict[str, Any]]:
+    path = Path(log)
+    if path.is_dir():
+        path = path / "train_log.jsonl"
+    rows = JsonlLog(path).records()
+    if not any(r.get("event") == "valid" for r in rows):
+        raise InvalidDataError(f"{path} holds no validation records; pass the train_log.jsonl of a hepzoo train run")
+    return rows
+
+
+def _numeric_keys(rows: list[dict[str, Any]]) -> list[str]:
+    keys = {k for r in rows for k, v in r.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    return sorted(keys - _NOT_METRICS)
+
+
+def training_summary(log: str | Path) -> dict[str, Any]:
+    """Steps, training seconds (summed over resumptions), median steps/s, best step and its metrics."""
+    rows = _records(log)
+    valid = [r for r in rows if r.get("event") == "valid"]
+    done = [r for r in rows if r.get("event") == "done"]
+    rates = [r["steps_per_s"] for r in rows if r.get("event") == "train" and "steps_per_s" in r]
+    best = min((r for r in valid if "score" in r), key=lambda r: r["score"], default=valid[-1])
+    return {
+        "steps": max(r.get("step", 0) for r in rows),
+        "train_seconds": float(sum(r.get("train_seconds", 0.0) for r in done)),
+        "resumptions": sum(r.get("event") == "resume" for r in rows),
+        "median_steps_per_s": float(np.median(rates)) if rates else None,
+        "validations": len(valid),
+        "best_step": best["step"],
+        "best_metrics": {k: best[k] for k in _numeric_keys([best])},
+    }
+
+
+def plot_training_curves(log: str | Path, path: str | Path) -> Path:
+    """Validation metrics (log scale, best step marked) and training losses against the step, as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from hepzoo.evaluation.report import save_figure
+
+    rows = _records(log)
+    valid = sorted((r for r in rows if r.get("event") == "valid"), key=lambda r: r["step"])
+    train = sorted((r for r in rows if r.get("event") == "train"), key=lambda r: r["step"])
+    best = training_summary(log)["best_step"]
+    fig, (ax, lax) = plt.subplots(2, 1, figsize=(7, 6.5), sharex=True, gridspec_kw={"hspace": 0.08})
+    for key in _numeric_keys(valid):
+        pts = [(r["step"], r[key]) for r in valid if isinstance(r.get(key), (int, float)) and r[key] > 0]
+        if pts:
+            ax.plot(*zip(*pts), "o-", markersize=3, label=f"validation {key}")
+    ax.axvline(best, color="grey", linestyle="--", linewidth=1, label=f"selected (step {best:,})")
+    ax.set_yscale("log")
+    ax.set_ylabel("metric")
+    ax.legend(fontsize=9)
+    for key in _numeric_keys(train):
+        pts = [(r["step"], r[key]) for r in train if isinstance(r.get(key), (int, float))]
+        if pts:
+            lax.plot(*zip(*pts), linewidth=1, label=key)
+    lax.set_xlabel("training step")
+    lax.set_ylabel("training loss")
+    lax.legend(fontsize=9)
+    return save_figure(fig, path, dpi=90, bbox_inches="tight")
