@@ -49,7 +49,7 @@ class PcDroidCAECDRecipe(PcDroidCAERecipe):
         self._teacher: PcDroidCAE | None = None
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--teacher", required=True,
+        parser.add_argument("--teacher", default=None,
                             help="the trained pc-droid-cae model to distil: a model id or a model folder")
         parser.add_argument("--distill-steps", type=int, default=30, help="N, the Karras noise levels (default 30)")
         parser.add_argument("--target-ema", type=float, default=0.99, help="EMA decay mu of the target network")

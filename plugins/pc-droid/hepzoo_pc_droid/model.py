@@ -12,6 +12,7 @@ from torch import nn
 
 from hepzoo.conditions import JET_TYPE, Condition
 from hepzoo.errors import ConfigError, InvalidDataError
+from hepzoo.hub import load_state_strict
 from hepzoo.masking import apply_mask, mask_from_counts
 from hepzoo.model import Model
 from hepzoo.objectives import ConsistencyDenoiser, EDMDenoiser
@@ -244,7 +245,7 @@ class PcDroidCAECD(PcDroidCAE):
             )
         fields = {f.name: getattr(teacher.config, f.name) for f in attrs.fields(PcDroidConfig)}
         student = cls(PcDroidCDConfig(**fields, sample_steps=sample_steps))
-        student.load_state_dict(teacher.state_dict(), strict=True)
+        load_state_strict(student, teacher.state_dict(), f"the {teacher.family} teacher")
         return student.to(next(teacher.parameters()).device)
 
 
