@@ -8,10 +8,10 @@ import torch
 
 from hepzoo._random import randint
 from hepzoo.errors import ConfigError
+from hepzoo.laws import Law
 from hepzoo.masking import apply_mask
 from hepzoo.objectives._common import masked_mean, normal
 from hepzoo.objectives.edm import EDMDenoiser
-from hepzoo.laws import Law
 from hepzoo.objectives.schedules import karras_sigmas
 
 __all__ = ["ConsistencyDenoiser", "ODE_STEPS", "pf_ode_step", "distillation_sigmas", "consistency_distillation_loss"]

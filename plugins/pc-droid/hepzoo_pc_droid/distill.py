@@ -145,10 +145,10 @@ def teacher_solutions(teacher: PcDroidCAE, cond: torch.Tensor, mask: torch.Tenso
         n = int(counts[idx].max())
         c, m = cond[idx].to(device), mask[idx, :n].to(device)
         noise = edm.draw_noise((len(idx), n, len(FEATURES)), m, generator, device)
+        denoise = edm.law_fn(c, m)
         x = noise
         for s, s_next in zip(sigmas[:-1], sigmas[1:]):
-            x = pf_ode_step(lambda y, sig: edm.denoise(y, sig, c, m), x, s.expand(len(idx)), s_next.expand(len(idx)),
-                            ode_step)
+            x = pf_ode_step(denoise, x, s.expand(len(idx)), s_next.expand(len(idx)), ode_step)
         out.append((noise, x, c, m))
     return out
 
