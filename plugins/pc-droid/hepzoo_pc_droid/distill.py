@@ -114,10 +114,14 @@ class PcDroidCAECDRecipe(PcDroidCAERecipe):
 
 
 def load_teacher(source: str) -> PcDroidCAE:
-    """A ``pc-droid-cae`` model from an id or a folder; anything else is refused in one line."""
+    """A ``pc-droid-cae`` model from an id, a model folder or a run folder; anything else is refused in one line."""
     import hepzoo
 
+    from hepzoo.hub import CONFIG_NAME
+
     path = Path(str(source))
+    if path.is_dir() and not (path / CONFIG_NAME).is_file() and (path / "model" / CONFIG_NAME).is_file():
+        path = path / "model"  # a training run's folder: its exported best model
     name = f"local-dir:{path}" if path.is_dir() and ":" not in str(source) else str(source)
     teacher = hepzoo.load(name)
     if type(teacher) is not PcDroidCAE:

@@ -114,7 +114,10 @@ def test_train_command_distils_into_a_loadable_student(jets, teacher_folder, tmp
     from hepzoo.training import main_train
 
     data = write_samples(jets, tmp_path / "jets.h5")
-    rc = main_train(PcDroidCAECDRecipe(), ["--teacher", str(teacher_folder), "--data", str(data), "--out",
+    run = tmp_path / "teacher-run"  # a training run's folder: --teacher finds its model/
+    run.mkdir()
+    teacher_folder.rename(run / "model")
+    rc = main_train(PcDroidCAECDRecipe(), ["--teacher", str(run), "--data", str(data), "--out",
                                            str(tmp_path / "run"), "--steps", "3", "--batch-size", "16",
                                            "--distill-steps", "8", "--valid-jets", "8", "-q"])
     assert rc == 0
