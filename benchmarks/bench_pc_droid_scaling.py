@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -59,14 +60,15 @@ def run_point(attention: str, n: int, batch: int, device: str, threads: int, min
             base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             net(x, sigma, cond, mask)
             peak = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024
-        calls, start = 0, time.perf_counter()
-        while calls < 2 or time.perf_counter() - start < min_seconds:
+        times, start = [], time.perf_counter()
+        while len(times) < 3 or time.perf_counter() - start < min_seconds:
+            t0 = time.perf_counter()
             net(x, sigma, cond, mask)
             sync()
-            calls += 1
-        seconds = time.perf_counter() - start
-    return {"attention": attention, "n": n, "batch": batch, "device": device, "jets_per_s": batch * calls / seconds,
-            "peak_mb": peak, "calls": calls}
+            times.append(time.perf_counter() - t0)
+        seconds = statistics.median(times)  # robust to other jobs on a shared machine
+    return {"attention": attention, "n": n, "batch": batch, "device": device, "jets_per_s": batch / seconds,
+            "us_per_particle": 1e6 * seconds / (batch * n), "peak_mb": peak, "calls": len(times)}
 
 
 def measure(attention: str, n: int, batch: int, args) -> dict:
@@ -116,42 +118,40 @@ def plot(points: list[dict], args, path: str) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter, ScalarFormatter
 
-    fig, axes = plt.subplots(2, 2, figsize=(10, 7.5))
+    fig, axes = plt.subplots(2, 3, figsize=(14, 7.5))
+    panels = (
+        (axes[0, 0], "n", "jets_per_s", f"jets/s per network call (batch {args.batch})"),
+        (axes[0, 1], "n", "us_per_particle", f"time per particle [us] (batch {args.batch}): flat = O(N)"),
+        (axes[1, 0], "n", "peak_mb", f"peak memory of one call [MB] (batch {args.batch})"),
+        (axes[1, 1], "n", "kb_per_particle", f"peak memory per particle [kB] (batch {args.batch})"),
+        (axes[0, 2], "batch", "jets_per_s", f"jets/s per network call (N = {args.n_for_batches})"),
+        (axes[1, 2], "batch", "peak_mb", f"peak memory of one call [MB] (N = {args.n_for_batches})"),
+    )
+    ok = [dict(p, kb_per_particle=1024 * p["peak_mb"] / (p["batch"] * p["n"])) for p in points if "error" not in p]
     for attention, marker in zip(ATTENTIONS, "os"):
-        by_n = sorted((p for p in points if p["attention"] == attention and p["batch"] == args.batch
-                       and "error" not in p), key=lambda p: p["n"])
-        by_b = sorted((p for p in points if p["attention"] == attention and p["n"] == args.n_for_batches
-                       and "error" not in p), key=lambda p: p["batch"])
-        for ax, rows, key, x in ((axes[0, 0], by_n, "jets_per_s", "n"), (axes[1, 0], by_n, "peak_mb", "n"),
-                                 (axes[0, 1], by_b, "jets_per_s", "batch"), (axes[1, 1], by_b, "peak_mb", "batch")):
+        for ax, x, key, _ in panels:
+            fixed = ("batch", args.batch) if x == "n" else ("n", args.n_for_batches)
+            rows = sorted((p for p in ok if p["attention"] == attention and p[fixed[0]] == fixed[1]),
+                          key=lambda p: p[x])
             ax.plot([r[x] for r in rows], [max(r[key], 1e-3) for r in rows], marker=marker, label=LABELS[attention])
-    n0 = min(args.n)
-    for ax, title in ((axes[0, 0], f"jets/s per network call, batch {args.batch}"),
-                      (axes[1, 0], f"peak memory of one call [MB], batch {args.batch}"),
-                      (axes[0, 1], f"jets/s per network call, N = {args.n_for_batches}"),
-                      (axes[1, 1], f"peak memory of one call [MB], N = {args.n_for_batches}")):
+    for ax, x, _, title in panels:
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title, fontsize=9)
         ax.grid(alpha=0.3, which="both")
-    for ax in (axes[1, 0], axes[0, 0]):
-        ax.set_xlabel("particles per jet N")
-    for ax in (axes[1, 1], axes[0, 1]):
-        ax.set_xlabel("batch size")
-    full = [p for p in points if p["attention"] == "full" and p["batch"] == args.batch and p["n"] == n0
-            and "error" not in p]
-    if full:  # guides: memory ~ N and ~ N^2 from the smallest N of the full transformer
-        ns = sorted(args.n)
-        ref = full[0]["peak_mb"]
-        axes[1, 0].plot(ns, [ref * n / n0 for n in ns], "k:", lw=1, label="~ N")
-        axes[1, 0].plot(ns, [ref * (n / n0) ** 2 for n in ns], "k--", lw=1, label="~ N^2")
+        ax.set_xlabel("particles per jet N" if x == "n" else "batch size")
+        ticks = sorted(args.n) if x == "n" else sorted({args.batch, *args.batches})
+        ax.set_xticks(ticks)
+        ax.xaxis.set_major_formatter(ScalarFormatter())
+        ax.xaxis.set_minor_formatter(NullFormatter())
     axes[0, 0].legend(fontsize=8)
-    axes[1, 0].legend(fontsize=8)
-    fig.suptitle(f"PC-Droid backbones (authors' sizes), {args.device}, {args.threads} thread(s)", fontsize=11)
+    fig.suptitle(f"PC-Droid backbones (authors' sizes, random weights), {args.device}, {args.threads} thread(s)",
+                 fontsize=11)
     fig.tight_layout()
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=100)
 
 
 def main(argv=None) -> None:
@@ -163,11 +163,12 @@ def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--device", default="cpu")
     p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--n", type=int, nargs="+", default=[30, 60, 150, 300, 500])
-    p.add_argument("--batch", type=int, default=16, help="batch size of the sweep over N")
-    p.add_argument("--batches", type=int, nargs="+", default=[1, 4, 16, 64], help="batch sizes of the sweep at one N")
+    p.add_argument("--n", type=int, nargs="+", default=[30, 60, 150, 300, 500, 1000, 2000],
+                   help="particles per jet (JetNet's 30 and 150, up to where the N^2 attention dominates)")
+    p.add_argument("--batch", type=int, default=8, help="batch size of the sweep over N")
+    p.add_argument("--batches", type=int, nargs="+", default=[1, 8, 32, 128], help="batch sizes of the sweep at one N")
     p.add_argument("--n-for-batches", type=int, default=150)
-    p.add_argument("--min-seconds", type=float, default=1.0, help="time each point for at least this long")
+    p.add_argument("--min-seconds", type=float, default=2.0, help="time each point for at least this long (median call)")
     p.add_argument("--sample-jets", type=int, default=64)
     p.add_argument("--dpm-steps", type=int, default=20)
     p.add_argument("--no-samplers", action="store_true")
@@ -179,15 +180,16 @@ def main(argv=None) -> None:
     grid = [(a, n, args.batch) for a in ATTENTIONS for n in args.n]
     grid += [(a, args.n_for_batches, b) for a in ATTENTIONS for b in args.batches if b != args.batch]
     print(f"network calls on {args.device}, {args.threads} thread(s)")
-    print("| backbone | N | batch | jets/s | peak MB |\n|---|---:|---:|---:|---:|")
+    print("| backbone | N | batch | jets/s | us per particle | peak MB |\n|---|---:|---:|---:|---:|---:|")
     for attention, n, batch in grid:
         row = measure(attention, n, batch, args)
         points.append(row)
         if "error" in row:
-            print(f"| {attention} | {n} | {batch} | failed: {row['error'].splitlines()[-1] if row['error'] else ''} | |",
+            print(f"| {attention} | {n} | {batch} | failed: {row['error'].splitlines()[-1] if row['error'] else ''} | | |",
                   flush=True)
         else:
-            print(f"| {attention} | {n} | {batch} | {row['jets_per_s']:.1f} | {row['peak_mb']:.1f} |", flush=True)
+            print(f"| {attention} | {n} | {batch} | {row['jets_per_s']:.1f} | {row['us_per_particle']:.1f} | "
+                  f"{row['peak_mb']:.1f} |", flush=True)
     samplers = []
     if not args.no_samplers:
         print(f"\nsampling on cpu, {args.sample_jets} jets in one batch, random-initialised CAE models")
