@@ -100,7 +100,7 @@ def sampler_times(args) -> list[dict]:
     for model, sampler, steps in runs:
         calls = []
         forward = model.objective.backbone.forward
-        model.objective.backbone.forward = lambda *a, _f=forward, **k: calls.append(1) or _f(*a, **k)
+        model.objective.backbone.forward = lambda *a, _f=forward, _c=calls, **k: _c.append(1) or _f(*a, **k)
         start = time.perf_counter()
         model.sample(args.sample_jets, sampler=sampler, steps=steps, seed=0, batch_size=args.sample_jets,
                      device="cpu", progress=False)

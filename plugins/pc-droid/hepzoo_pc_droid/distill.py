@@ -116,7 +116,6 @@ class PcDroidCAECDRecipe(PcDroidCAERecipe):
 def load_teacher(source: str) -> PcDroidCAE:
     """A ``pc-droid-cae`` model from an id, a model folder or a run folder; anything else is refused in one line."""
     import hepzoo
-
     from hepzoo.hub import CONFIG_NAME
 
     path = Path(str(source))
