@@ -22,6 +22,8 @@ import sys
 import time
 from pathlib import Path
 
+from hepzoo.atomic import atomic_path, atomic_write_text
+
 POINT = "--point"
 ATTENTIONS = ("cross", "full")
 LABELS = {"cross": "CAE (pc-droid-cae)", "full": "full transformer (pc-droid)"}
@@ -150,8 +152,8 @@ def plot(points: list[dict], args, path: str) -> None:
     fig.suptitle(f"PC-Droid backbones (authors' sizes, random weights), {args.device}, {args.threads} thread(s)",
                  fontsize=11)
     fig.tight_layout()
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=100, format="png")
 
 
 def main(argv=None) -> None:
@@ -198,7 +200,7 @@ def main(argv=None) -> None:
         plot(points, args, args.png)
         print(f"wrote {args.png}")
     if args.json:
-        Path(args.json).write_text(json.dumps({"points": points, "samplers": samplers}, indent=1))
+        atomic_write_text(args.json, json.dumps({"points": points, "samplers": samplers}, indent=1))
 
 
 if __name__ == "__main__":
