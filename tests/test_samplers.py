@@ -261,7 +261,7 @@ def test_catalog_names_targets_and_laws():
         assert callable(spec.load()) and spec.load().__doc__ and spec.laws
     for name in ("euler", "heun", "midpoint", "rk4"):
         assert set(SPECS[name].laws) == {Law.DENOISER, Law.VELOCITY}
-    assert {name for name, _, _ in OBJECTIVES} == {"edm", "ddpm", "flow-matching", "gan"}
+    assert {name for name, _, _ in OBJECTIVES} == {"edm", "ddpm", "flow-matching", "gan", "consistency"}
     from hepzoo.registry import import_target
 
     for _, target, law in OBJECTIVES:

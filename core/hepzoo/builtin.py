@@ -80,6 +80,9 @@ COMMANDS = (
     CommandSpec("publish", f"{_CLI}:cmd_publish", "upload a model folder to the Hugging Face Hub"),
     CommandSpec("release", f"{_CLI}:cmd_release", "evaluate a trained model and write its Hub folder + card"),
     CommandSpec("mirror", f"{_CLI}:cmd_mirror", "copy verified models into a folder for offline clusters"),
+    CommandSpec("adherence", "hepzoo.cli.adherence:cmd_adherence",
+                "how closely a model's jets follow the requested pT, mass and eta (JSON)",
+                arguments="hepzoo.cli.adherence:configure"),
 )
 
 

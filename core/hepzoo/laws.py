@@ -12,9 +12,12 @@ class Law(str, enum.Enum):
 
     DENOISER: D(x; sigma), the denoised estimate (Karras et al. 2022, arXiv:2206.00364), also the
     form noise predictors are exposed in. VELOCITY: dx/dt of a flow, t=0 noise, t=1 data.
-    GENERATOR: G(z), one network evaluation (GANs).
+    GENERATOR: G(z), one network evaluation (GANs). CONSISTENCY: f(x, sigma), a consistency
+    model's jump from any noise level straight to data (Song et al. 2023, arXiv:2303.01469); only
+    multistep consistency sampling uses it, ODE solvers would misread it as a denoiser.
     """
 
     DENOISER = "denoiser"
     VELOCITY = "velocity"
     GENERATOR = "generator"
+    CONSISTENCY = "consistency"

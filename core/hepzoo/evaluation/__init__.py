@@ -6,10 +6,12 @@ from pathlib import Path
 from typing import Any
 
 from hepzoo.errors import InvalidDataError
+from hepzoo.evaluation.adherence import conditional_adherence, constituent_jets
 from hepzoo.evaluation.report import format_report, ratio_histogram, write_metrics_json
 from hepzoo.samples import Samples
 
-__all__ = ["evaluate", "load_samples", "check_samples", "format_report", "write_metrics_json", "ratio_histogram"]
+__all__ = ["evaluate", "load_samples", "check_samples", "format_report", "write_metrics_json", "ratio_histogram",
+           "conditional_adherence", "constituent_jets"]
 
 
 def load_samples(obj: Samples | str | Path) -> Samples:

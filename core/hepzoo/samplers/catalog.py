@@ -42,7 +42,7 @@ SAMPLERS: list[SamplerSpec] = [
     SamplerSpec(
         "multistep-consistency",
         f"{_M}.consistency:multistep_consistency",
-        (Law.DENOISER,),
+        (Law.CONSISTENCY, Law.DENOISER),
         2,
         "consistency-model multistep sampling (steps sigmas of the objective's steps+1 grid, then 0)",
         "arXiv:2303.01469",
@@ -64,4 +64,5 @@ OBJECTIVES: list[tuple[str, str, Law]] = [
     ("ddpm", "hepzoo.objectives.ddpm:DDPMNoisePredictor", Law.DENOISER),
     ("flow-matching", "hepzoo.objectives.flow_matching:FlowMatching", Law.VELOCITY),
     ("gan", "hepzoo.objectives.gan:GeneratorObjective", Law.GENERATOR),
+    ("consistency", "hepzoo.objectives.consistency:ConsistencyDenoiser", Law.CONSISTENCY),
 ]

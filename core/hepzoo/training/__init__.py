@@ -22,6 +22,7 @@ _EXPORTS = {
     "LossStep": "hepzoo.training.steps",
     "AdversarialStep": "hepzoo.training.steps",
     "StepContext": "hepzoo.training.steps",
+    "ConsistencyDistillationStep": "hepzoo.training.distillation",
     "MODEL": "hepzoo.training.steps",
     "EMA": "hepzoo.training.ema",
     "lr_factor": "hepzoo.training.schedule",

@@ -12,9 +12,10 @@ from torch import nn
 
 from hepzoo.conditions import JET_TYPE, Condition
 from hepzoo.errors import ConfigError, InvalidDataError
+from hepzoo.hub import load_state_strict
 from hepzoo.masking import apply_mask, mask_from_counts
 from hepzoo.model import Model
-from hepzoo.objectives import EDMDenoiser
+from hepzoo.objectives import ConsistencyDenoiser, EDMDenoiser
 from hepzoo.preprocessing import Standardize
 from hepzoo.prior import EmpiricalPrior
 from hepzoo.representations import PointCloud
@@ -24,12 +25,13 @@ from hepzoo_pc_droid.config import (
     CONDITION_NAMES,
     FEATURES,
     JET_COLUMNS,
+    PcDroidCDConfig,
     PcDroidConfig,
     cae_backbone,
     full_backbone,
 )
 
-__all__ = ["PcDroidModel", "PcDroidCAE", "PcDroid"]
+__all__ = ["PcDroidModel", "PcDroidCAE", "PcDroid", "PcDroidCAECD"]
 
 PT = FEATURES.index("pt_rel")
 
@@ -57,7 +59,7 @@ class PcDroidModel(Model):
     def default_config(cls, **changes) -> PcDroidConfig:
         """The authors' network for this family, with ``changes`` to the model config."""
         backbone = cae_backbone() if cls.attention == "cross" else full_backbone()
-        return PcDroidConfig(**{"backbone": backbone, **changes})
+        return cls.config_cls(**{"backbone": backbone, **changes})
 
     def __init__(self, config: PcDroidConfig | None = None) -> None:
         config = config or self.default_config()
@@ -205,6 +207,46 @@ class PcDroid(PcDroidModel):
 
     family: ClassVar[str] = "pc-droid"
     attention: ClassVar[str] = "full"
+
+
+class PcDroidCAECD(PcDroidCAE):
+    """The CAE consistency-distilled from a ``pc-droid-cae`` teacher: jets in 1 to 5 network calls.
+
+    Same network, preprocessing and prior as the teacher; the denoiser is a consistency function
+    (``hepzoo.objectives.ConsistencyDenoiser``, Song et al., arXiv:2303.01469), sampled by multistep
+    consistency in ``config.sample_steps`` steps unless ``steps=`` says otherwise.
+    """
+
+    family: ClassVar[str] = "pc-droid-cae-cd"
+    config_cls: ClassVar[type] = PcDroidCDConfig
+    default_sampler = "multistep-consistency"
+
+    def __init__(self, config: PcDroidCDConfig | None = None) -> None:
+        super().__init__(config)
+        edm = self.objective
+        self.objective = ConsistencyDenoiser(
+            edm.backbone, sigma_data=edm.sigma_data, p_mean=edm.p_mean, p_std=edm.p_std, sigma_min=edm.sigma_min,
+            sigma_max=edm.sigma_max, rho=edm.rho, c_noise=edm.c_noise,
+        )
+
+    @property
+    def default_steps(self) -> int:
+        """The config's ``sample_steps`` (the authors': 3)."""
+        return self.config.sample_steps
+
+    @classmethod
+    def from_teacher(cls, teacher: PcDroidModel, sample_steps: int = 3) -> PcDroidCAECD:
+        """A student that starts as ``teacher`` (its EMA weights, preprocessing, ranges and prior)."""
+        if type(teacher) is not PcDroidCAE:
+            family = getattr(teacher, "family", type(teacher).__name__)
+            raise ConfigError(
+                f"a pc-droid-cae-cd student is distilled from a pc-droid-cae model, not from a {family} one; "
+                "pass a trained pc-droid-cae model (id or folder) as the teacher"
+            )
+        fields = {f.name: getattr(teacher.config, f.name) for f in attrs.fields(PcDroidConfig)}
+        student = cls(PcDroidCDConfig(**fields, sample_steps=sample_steps))
+        load_state_strict(student, teacher.state_dict(), f"the {teacher.family} teacher")
+        return student.to(next(teacher.parameters()).device)
 
 
 def to_gev(x: torch.Tensor, mask: torch.Tensor, pt_jet: torch.Tensor) -> torch.Tensor:

@@ -26,5 +26,13 @@ def hepzoo_register(registry) -> None:
         recipe="hepzoo_pc_droid.train:PcDroidRecipe",
         law="denoiser",
     )
+    registry.add_family(
+        "pc-droid-cae-cd",
+        "hepzoo_pc_droid.model:PcDroidCAECD",
+        "PC-Droid CAE consistency-distilled from a pc-droid-cae teacher: jets of every JetNet type in 1 to 5 "
+        "network calls (multistep consistency; Song et al., arXiv:2303.01469; Leigh et al., arXiv:2307.06836)",
+        recipe="hepzoo_pc_droid.distill:PcDroidCAECDRecipe",
+        law="consistency",
+    )
     for entry in PRETRAINED:
         registry.add_pretrained(PretrainedEntry(papers=PAPERS, **entry))
