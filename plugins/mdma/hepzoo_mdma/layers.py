@@ -71,8 +71,10 @@ class MeanFieldAttention(nn.Module):
         q = self.q(token).view(b, self.heads, 1, self.head_dim)
         k = self.k(x).view(b, n, self.heads, self.head_dim).transpose(1, 2)
         v = self.v(x).view(b, n, self.heads, self.head_dim).transpose(1, 2)
-        attn_mask = None if mask is None else mask.view(b, 1, 1, n)
-        out = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask)
+        scores = (q @ k.transpose(-1, -2)) * (self.head_dim**-0.5)  # [B, heads, 1, N]
+        if mask is not None:  # written out (not SDPA's fused kernel) so WGAN-GP can differentiate twice
+            scores = scores.masked_fill(~mask.view(b, 1, 1, n), -torch.inf)
+        out = torch.softmax(scores, -1) @ v
         return self.out(out.reshape(b, h))
 
     def forward_packed(self, token: torch.Tensor, x: torch.Tensor, jets: PackedJets) -> torch.Tensor:
