@@ -49,9 +49,15 @@ def test_gan_samples_through_the_core_path(gan, registry):
     assert (out.x[~out.mask] == 0).all() and np.isfinite(out.x).all()
 
 
+@pytest.mark.parametrize("fill", [0.0, 1.0])
 @pytest.mark.parametrize("which", ["gan", "fm"])
-def test_fast_packed_path_gives_the_reference_jets(which, request, registry):
+def test_fast_paths_give_the_reference_jets(which, fill, request, registry):
+    """Padded (``pack_below_fill`` 0) and packed (1) fast paths: the jets of the per-bucket reference."""
     model = request.getfixturevalue(which)
+    model.pack_below_fill = fill
+    mask = torch.ones(2, 12, dtype=torch.bool)
+    mask[0, 3:] = False
+    assert model.fast_path(mask, torch.device("cpu")) == ("packed" if fill else "padded")
     kw = {"seed": 4, "batch_size": 9} if which == "gan" else {"seed": 4, "batch_size": 9, "steps": 3}
     fast = model.sample(25, **kw)
     model.fast = False
