@@ -22,7 +22,17 @@ from hepzoo.data import epoch_batches, load_jet_training_data
 from hepzoo.errors import ConfigError
 from hepzoo.objectives import gradient_penalty
 from hepzoo.samples import Samples
-from hepzoo.training import MODEL, AdversarialStep, JetValidator, LossStep, Metric, Recipe, StepContext
+from hepzoo.training import (
+    MODEL,
+    AdversarialStep,
+    JetValidator,
+    LossStep,
+    Metric,
+    Recipe,
+    StepContext,
+    TrainOptions,
+    default_optimizer,
+)
 from hepzoo_mdma.config import MdmaConfig, MdmaFmConfig
 from hepzoo_mdma.model import MdmaBase, MdmaFmModel, MdmaModel
 from hepzoo_mdma.networks import MDMACritic
@@ -133,7 +143,7 @@ class MdmaRecipe(_MdmaRecipeBase):
 
     def __init__(self, **args) -> None:
         super().__init__(**{"gan": "lsgan", "gp_weight": 10.0, "mean_field_steps": 50_000, "hidden": None,
-                            "critic_hidden": None, **args})
+                            "critic_hidden": None, "adamw": False, **args})
 
     def add_arguments(self, parser) -> None:
         super().add_arguments(parser)
@@ -143,6 +153,14 @@ class MdmaRecipe(_MdmaRecipeBase):
                             help="steps with the mean-field matching loss (0: never)")
         parser.add_argument("--hidden", type=int, default=None, help="generator hidden width (default 48)")
         parser.add_argument("--critic-hidden", type=int, default=None, help="critic hidden width (default 64)")
+        parser.add_argument("--adamw", action="store_true",
+                            help="AdamW with weight decay 0.01 (the authors' shipped top-jet checkpoint) instead of Adam")
+
+    def make_optimizer(self, name: str, params: list, options: TrainOptions) -> torch.optim.Optimizer:
+        """Adam with the run's lr/betas/eps, or with ``--adamw`` AdamW at weight decay 0.01."""
+        if self.args["adamw"]:
+            options = attrs.evolve(options, optimizer="adamw", weight_decay=0.01)
+        return default_optimizer(params, options)
 
     def build_model(self, train: Samples) -> MdmaModel:
         if self.args["gan"] not in GAN_LOSSES:

@@ -103,6 +103,15 @@ def test_authors_settings_are_the_defaults():
     assert MdmaRecipe().args["mean_field_steps"] == 50_000 and MdmaRecipe().args["gan"] == "lsgan"
 
 
+def test_adamw_option_gives_the_checkpoints_optimiser():
+    params = [torch.nn.Parameter(torch.zeros(2))]
+    options = TrainOptions(**MdmaRecipe.defaults)
+    assert type(MdmaRecipe().make_optimizer("model", params, options)) is torch.optim.Adam
+    opt = MdmaRecipe(adamw=True).make_optimizer("model", params, options)
+    assert type(opt) is torch.optim.AdamW and opt.defaults["weight_decay"] == 0.01
+    assert opt.defaults["betas"] == (0.0, 0.999)
+
+
 def test_bad_family_options_are_one_line(make_jets):
     data = make_jets(10, 6)
     with pytest.raises(ConfigError, match="mean-field-steps"):
