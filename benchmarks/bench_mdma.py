@@ -61,16 +61,11 @@ def contestants(gen: MDMAGenerator, z: torch.Tensor, mask: torch.Tensor, authors
 
 def authors_generator(path: str, gen: MDMAGenerator, config: GeneratorConfig):
     """The authors' ``Gen`` from ``path`` (random init); its weights are copied into ``gen`` through the key map."""
-    from hepzoo_mdma.authors import load_authors_models
+    from hepzoo_mdma.authors import authors_hparams, load_authors_models
     from hepzoo_mdma.config import CriticConfig
     from hepzoo_mdma.keymap import from_authors
 
-    hparams = dict(n_dim=3, l_dim_gen=config.embed, hidden_gen=config.hidden, num_layers_gen=config.layers,
-                   heads_gen=config.heads, cond_dim=1, cloudnormgen=False, glu=False, L2=False)
-    critic = CriticConfig()
-    hparams.update(l_dim=critic.embed, hidden=critic.hidden, num_layers=critic.layers, heads=critic.heads,
-                   dropout=0.0, weightnorm=True, cloudnorm=False)
-    theirs = load_authors_models(path).Gen(**hparams).eval()
+    theirs = load_authors_models(path).Gen(**authors_hparams(config, CriticConfig())).eval()
     theirs.avg_n = float(gen.avg_n)
     gen.load_state_dict({**from_authors(theirs.state_dict()), "avg_n": gen.avg_n.clone()}, strict=True)
     return theirs

@@ -23,7 +23,7 @@ from hepzoo_mdma.config import CriticConfig, GeneratorConfig
 from hepzoo_mdma.keymap import from_authors
 from hepzoo_mdma.networks import MDMACritic, MDMAGenerator
 
-__all__ = ["load_authors_models", "compare_with_authors", "STUBBED"]
+__all__ = ["load_authors_models", "authors_hparams", "compare_with_authors", "STUBBED"]
 
 STUBBED = ("pytorch_lightning", "lightning", "wandb", "hist", "seaborn", "sklearn", "joblib", "pandas", "mplhep",
            "torchdyn", "torchcfm", "jetnet")
@@ -86,7 +86,8 @@ def load_authors_models(folder: str | Path) -> types.ModuleType:
     return module
 
 
-def _authors_hparams(gen: GeneratorConfig, critic: CriticConfig) -> dict:
+def authors_hparams(gen: GeneratorConfig, critic: CriticConfig) -> dict:
+    """The keyword arguments of the authors' ``Gen``/``Disc`` for our sizes (no conditioning beyond n)."""
     return dict(n_dim=3, l_dim_gen=gen.embed, hidden_gen=gen.hidden, num_layers_gen=gen.layers, heads_gen=gen.heads,
                 l_dim=critic.embed, hidden=critic.hidden, num_layers=critic.layers, heads=critic.heads, dropout=0.0,
                 cond_dim=1, weightnorm=True, cloudnorm=False, cloudnormgen=False, glu=False, L2=False)
@@ -105,7 +106,7 @@ def compare_with_authors(folder: str | Path, gen: GeneratorConfig | None = None,
     gen, critic = gen or GeneratorConfig(), critic or CriticConfig()
     authors = load_authors_models(folder)
     torch.manual_seed(seed)
-    hp = _authors_hparams(gen, critic)
+    hp = authors_hparams(gen, critic)
     their_gen, their_disc = authors.Gen(**hp).eval(), authors.Disc(**hp).eval()
     their_gen.avg_n = their_disc.avg_n = avg_n
     for net in (their_gen, their_disc):  # non-zero biases everywhere, so a mis-mapped bias shows
