@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+from hepzoo.atomic import atomic_path, atomic_write_text
+
 NETWORKS = ("mdma", "full-attention")
 
 
@@ -100,7 +102,7 @@ def main() -> int:
     table = _table(rows, args.sizes)
     print(table)
     if args.table:
-        Path(args.table).write_text(table + "\n")
+        atomic_write_text(args.table, table + "\n")
     if args.plot:
         _plot(rows, args.plot)
     return 0
@@ -133,8 +135,8 @@ def _plot(rows: list[dict], path: str) -> None:
     axes[1].set(xlabel="points per jet N", ylabel="peak extra memory [MiB]")
     axes[0].legend(fontsize=7)
     fig.tight_layout()
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=120, format="png")
 
 
 if __name__ == "__main__":

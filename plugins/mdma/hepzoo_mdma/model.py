@@ -56,6 +56,7 @@ class MdmaBase(Model):
         self.autocast_bf16 = False
 
     def make_objective(self, config):
+        """The family's objective wrapping its network (GAN generator or velocity field)."""
         raise NotImplementedError
 
     @property
@@ -105,7 +106,7 @@ class MdmaBase(Model):
         out = self.preprocessing.to(x.device).inverse(x, mask)
         return apply_mask(out, mask).cpu().numpy(), None if mask is None else mask.cpu().numpy()
 
-    # Packing pays when padding is common (JetNet150 tops fill 42% of 150 slots: 2.3x faster); on
+    # Packing pays when padding is common (JetNet150 tops fill 42% of 150 slots: 3.8x faster); on
     # nearly full jets (JetNet30) its gathers cost more than the padding (benchmarks/bench_mdma.py).
     pack_below_fill = 0.75
 
