@@ -27,6 +27,11 @@ _EXPORTS = {
     "check_same_recipe": "hepzoo.data.merge",
     "read_samples": "hepzoo.data.formats",
     "write_samples": "hepzoo.data.formats",
+    "dense_by_multiplicity": "hepzoo.data.buckets",
+    "epoch_batches": "hepzoo.data.buckets",
+    "BucketBatches": "hepzoo.data.buckets",
+    "PackedJets": "hepzoo.data.buckets",
+    "load_jet_training_data": "hepzoo.data.jet_training",
 }
 __all__ = list(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

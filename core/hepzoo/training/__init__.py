@@ -37,6 +37,7 @@ _EXPORTS = {
     "LOG": "hepzoo.training.engine",
     "BEST": "hepzoo.training.engine",
     "FINAL": "hepzoo.training.engine",
+    "JetValidator": "hepzoo.training.jet_validation",
 }
 __all__ = list(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -13,18 +13,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import torch
 
-from hepzoo.errors import InvalidDataError
+from hepzoo.data import epoch_batches
+from hepzoo.data import load_jet_training_data as load_training_data
 from hepzoo.samples import Samples
-from hepzoo.training import AdversarialStep, Metric, Recipe, TrainOptions
+from hepzoo.training import AdversarialStep, JetValidator, Metric, Recipe, TrainOptions
 from hepzoo.training import main_train as _main_train
 from hepzoo.training import train as _train
-from hepzoo_epic_gan.buckets import epoch_batches
 from hepzoo_epic_gan.critic import EPiCCritic
 from hepzoo_epic_gan.model import EpicGanModel
-from hepzoo_epic_gan.validation import JetValidator
 
 __all__ = ["EpicGanRecipe", "EpicGanStep", "train", "main_train", "load_training_data"]
 
@@ -115,31 +113,6 @@ def train(
                            "log_every": log_every, "time_limit": time_limit, "valid_every": valid_every,
                            "quiet": True, **options})
     return _train(recipe, data, valid, out_dir, opts, resume=resume)
-
-
-def load_training_data(data: str, max_particles: int = 150, max_jets: int | None = None) -> tuple[Samples, Samples]:
-    """``(train, valid)`` from a JetNet HDF5 file (70/15/15 split, seed 42) or a registered dataset name."""
-    from hepzoo.data import load_dataset, split_indices
-    from hepzoo.representations import PointCloud
-
-    path = Path(data)
-    if path.suffix in (".h5", ".hdf5") or path.exists():
-        samples = PointCloud(max_particles=max_particles).read(path)
-        if max_jets:
-            samples = samples[:max_jets]
-        split = split_indices(len(samples), (0.7, 0.15, 0.15), seed=42)
-        train_set, valid_set = samples[np.sort(split["train"])], samples[np.sort(split["valid"])]
-    else:
-        train_set, valid_set = load_dataset(data, "train"), load_dataset(data, "valid")
-        if max_jets:
-            train_set, valid_set = train_set[: int(0.7 * max_jets)], valid_set[: int(0.15 * max_jets)]
-    out = []
-    for part in (train_set, valid_set):
-        keep = part.mask.sum(1) > 0
-        out.append(part if keep.all() else part[np.flatnonzero(keep)])
-    if len(out[0]) < 2 or len(out[1]) < 1:
-        raise InvalidDataError(f"too few jets to train on ({len(out[0])} train, {len(out[1])} valid); pass more data")
-    return out[0], out[1]
 
 
 def main_train(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,23 @@
+"""Registers the MDMA families with hepzoo (cheap: names and import paths, no torch import)."""
+
+from __future__ import annotations
+
+from hepzoo.plugins import hookimpl
+
+
+@hookimpl
+def hepzoo_register(registry) -> None:
+    registry.add_family(
+        "mdma",
+        "hepzoo_mdma.model:MdmaModel",
+        "MDMA: mean-field attention GAN for jets (Käch, Melzer-Pellmann et al., arXiv:2305.15254)",
+        recipe="hepzoo_mdma.train:MdmaRecipe",
+        law="generator",
+    )
+    registry.add_family(
+        "mdma-fm",
+        "hepzoo_mdma.model:MdmaFmModel",
+        "MDMA-FM: mean-field attention velocity field, conditional flow matching (arXiv:2408.04997)",
+        recipe="hepzoo_mdma.train:MdmaFmRecipe",
+        law="velocity",
+    )
