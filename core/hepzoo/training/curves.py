@@ -31,15 +31,16 @@ def _numeric_keys(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def training_summary(log: str | Path) -> dict[str, Any]:
-    """Steps, training seconds (summed over resumptions), median steps/s, best step and its metrics."""
+    """Steps, training seconds (the engine counts them across resumptions), median steps/s, best step and metrics."""
     rows = _records(log)
     valid = [r for r in rows if r.get("event") == "valid"]
     done = [r for r in rows if r.get("event") == "done"]
     rates = [r["steps_per_s"] for r in rows if r.get("event") == "train" and "steps_per_s" in r]
-    best = min((r for r in valid if "score" in r), key=lambda r: r["score"], default=valid[-1])
+    chosen = [r for r in valid if r.get("best") is True]  # the engine's own choice, else the lowest score
+    best = chosen[-1] if chosen else min((r for r in valid if "score" in r), key=lambda r: r["score"], default=valid[-1])
     return {
         "steps": max(r.get("step", 0) for r in rows),
-        "train_seconds": float(sum(r.get("train_seconds", 0.0) for r in done)),
+        "train_seconds": float(max((r.get("train_seconds", 0.0) for r in done), default=0.0)),
         "resumptions": sum(r.get("event") == "resume" for r in rows),
         "median_steps_per_s": float(np.median(rates)) if rates else None,
         "validations": len(valid),
