@@ -149,3 +149,12 @@ def test_target_network_is_an_ema_of_the_student_and_round_trips():
 def test_bad_distillation_settings_are_refused(kwargs, match):
     with pytest.raises(ConfigError, match=match):
         ConsistencyDistillationStep(student(), GaussianTeacher(), **kwargs)
+
+
+@pytest.mark.parametrize("sigma_eps", [-1.0, math.nan, math.inf, 100.0])
+def test_a_sigma_eps_that_would_crash_or_skip_steps_is_refused(sigma_eps):
+    model = student()
+    noise = model.sigma_max * torch.randn(4, 2, generator=torch.Generator().manual_seed(1))
+    with pytest.raises(ConfigError, match="sigma_eps"):
+        multistep_consistency(model.law_fn(), noise, consistency_grid(model, 3), generator=torch.Generator(),
+                              sigma_eps=sigma_eps)

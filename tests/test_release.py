@@ -178,3 +178,96 @@ def test_release_refuses_a_log_without_validation_before_any_work(tmp_path):
     (tmp_path / "train_log.jsonl").write_text('{"event": "train", "step": 1}\n')
     with pytest.raises(InvalidDataError, match="no validation records"):
         release(tmp_path / "missing-model", tmp_path / "out", tmp_path / "ref.h5", tag="x", train_log=tmp_path)
+
+
+def _log(path: Path, rows: list) -> Path:
+    import json
+
+    path.write_bytes(b"".join(json.dumps(r).encode() + b"\n" for r in rows))
+    return path
+
+
+_RUN = [{"event": "start", "family": "pc-droid-cae"},
+        {"event": "train", "step": 10, "loss": 1.0},
+        {"event": "valid", "step": 10, "score": 0.5, "w1m": 0.5},
+        {"event": "valid", "step": 20, "score": 0.3, "w1m": 0.3},
+        {"event": "done", "step": 20, "train_seconds": 5.0}]
+
+
+def test_a_nan_validation_score_is_never_the_best_step(tmp_path):
+    from hepzoo.training.curves import training_summary
+
+    rows = [*_RUN[:2], {"event": "valid", "step": 10, "score": math.nan, "w1m": math.inf}, *_RUN[3:]]
+    summary = training_summary(_log(tmp_path / "train_log.jsonl", rows))
+    assert summary["best_step"] == 20 and summary["best_metrics"] == {"w1m": 0.3}
+
+
+@pytest.mark.parametrize("step", [None, "ten", True])
+def test_a_record_without_a_numeric_step_is_one_line(tmp_path, step):
+    from hepzoo.errors import InvalidDataError
+    from hepzoo.training.curves import training_summary
+
+    rows = [*_RUN[:2], {"event": "valid", "score": 0.1, **({} if step is None else {"step": step})}]
+    with pytest.raises(InvalidDataError, match="without a numeric step"):
+        training_summary(_log(tmp_path / "train_log.jsonl", rows))
+
+
+def test_a_missing_log_says_it_does_not_exist(tmp_path):
+    from hepzoo.errors import InvalidDataError
+    from hepzoo.training.curves import training_summary
+
+    with pytest.raises(InvalidDataError, match="does not exist"):
+        training_summary(tmp_path / "nope.jsonl")
+    with pytest.raises(InvalidDataError, match="does not exist"):
+        training_summary(tmp_path)  # a folder without train_log.jsonl
+
+
+def test_a_non_utf8_log_with_a_cut_line_still_reads(tmp_path):
+    from hepzoo.training.curves import training_summary
+
+    path = _log(tmp_path / "train_log.jsonl", _RUN)
+    path.write_bytes(path.read_bytes() + b'\xff\xfe{"event": "valid", "st')
+    assert training_summary(path)["best_step"] == 20
+
+
+@pytest.mark.parametrize("target", ["file", "users-folder"])
+def test_release_refuses_its_output_before_loading_the_model(tmp_path, target, monkeypatch):
+    from hepzoo.errors import OutputError
+    from hepzoo.hub import release as release_module
+
+    out = tmp_path / "out"
+    if target == "file":
+        out.write_text("mine")
+    else:
+        out.mkdir()
+        (out / "notes.txt").write_text("mine")
+    monkeypatch.setattr(release_module, "load_pretrained", lambda *a: pytest.fail("loaded before the check"))
+    with pytest.raises(OutputError):
+        release_module.release(tmp_path / "model", out, tmp_path / "ref.h5", tag="x")
+    assert (out.read_text() if target == "file" else (out / "notes.txt").read_text()) == "mine"
+
+
+def test_release_refuses_the_log_of_another_family(tmp_path, monkeypatch):
+    from hepzoo.errors import InvalidDataError
+    from hepzoo.hub import release as release_module
+
+    class Model:
+        family, tag = "epic-gan", None
+
+    monkeypatch.setattr(release_module, "load_pretrained", lambda *a: Model())
+    log = _log(tmp_path / "train_log.jsonl", _RUN)
+    with pytest.raises(InvalidDataError, match="log of a pc-droid-cae run, but .* is a epic-gan model"):
+        release_module.release(tmp_path / "model", tmp_path / "out", tmp_path / "ref.h5", tag="x", train_log=log)
+
+
+@pytest.mark.parametrize("content", [None, b"\xff\xfe notes"])
+def test_release_notes_that_are_missing_or_not_utf8_are_one_line(tmp_path, capsys, content):
+    from hepzoo.cli.main import main
+
+    notes = tmp_path / "notes.md"
+    if content is not None:
+        notes.write_bytes(content)
+    code = main(["release", str(tmp_path / "model"), "--reference", "r.h5", "--tag", "x", "-o",
+                 str(tmp_path / "out"), "--notes", str(notes)])
+    err = capsys.readouterr().err
+    assert code == 2 and "--notes" in err and err.count("\n") == 1 and "Traceback" not in err

@@ -190,7 +190,7 @@ def atomic_folder(
         old = None
         try:
             yield tmp
-            for f in tmp.iterdir():
+            for f in tmp.rglob("*"):  # subfolders too (a card's figures/)
                 _fsync(f)
             _fsync(tmp)
             refuse_unless_replaceable()  # it may have changed while the content was written

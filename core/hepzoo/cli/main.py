@@ -346,6 +346,16 @@ def cmd_publish(args) -> int:
     return 0
 
 
+def _read_notes(path: str) -> str:
+    """The ``--notes`` markdown file as text; a missing or non-UTF-8 file is one line naming the fix."""
+    try:
+        return Path(path).read_bytes().decode("utf-8")
+    except (FileNotFoundError, IsADirectoryError):
+        raise ConfigError(f"--notes {path} is not a file; pass a markdown file with the training details") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"--notes {path} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+
+
 def cmd_release(args) -> int:
     from hepzoo.hub.card import ModelCard
     from hepzoo.hub.release import release
@@ -356,7 +366,7 @@ def cmd_release(args) -> int:
         license=args.license,
         datasets=tuple(args.dataset or ()),
         papers=tuple(args.paper or ()),
-        body=Path(args.notes).read_text() if args.notes else "",
+        body=_read_notes(args.notes) if args.notes else "",
     )
     out = release(args.directory, args.output, args.reference, tag=args.tag, n=args.n, seed=args.seed,
                   card=card, reference_command=args.reference_command or "", repo_id=args.repo_id or "",

@@ -182,14 +182,24 @@ def release(
     """
     import tempfile
 
+    from hepzoo.atomic import check_folder_target
     from hepzoo.evaluation import evaluate
+    from hepzoo.hub.local import is_model_folder
 
+    check_folder_target(out_dir, is_model_folder, what="hepzoo model folder")  # before any work
     if train_log is not None:
         from hepzoo.training.curves import training_summary
 
         training_summary(train_log)  # refuses a log without validation records before any work
     model = load_pretrained(model_dir)
     model.tag = tag
+    if train_log is not None:
+        from hepzoo.training.curves import log_family
+
+        family = log_family(train_log)
+        if family is not None and family != model.family:
+            raise InvalidDataError(f"{train_log} is the log of a {family} run, but {model_dir} is a {model.family} "
+                                   "model; pass the train_log.jsonl of the run that trained this model")
     start = time.perf_counter()
     samples = model.sample(n, seed=seed, device="cpu")
     seconds = time.perf_counter() - start

@@ -6,6 +6,7 @@ import math
 
 import torch
 
+from hepzoo.errors import ConfigError
 from hepzoo.masking import apply_mask
 from hepzoo.objectives.base import Law, LawFn
 from hepzoo.samplers._common import grid_values, noise_like, require_law, times
@@ -39,6 +40,12 @@ def multistep_consistency(
     """
     values = grid_values(grid)
     require_law(values, Law.DENOISER, "multistep-consistency")
+    later = [tau for tau in values[1:] if tau > 0]
+    if not (math.isfinite(sigma_eps) and 0.0 <= sigma_eps < min(later, default=math.inf)):
+        raise ConfigError(
+            f"sigma_eps={sigma_eps} must be >= 0 and below every sigma the sampler re-noises to (the lowest is "
+            f"{min(later, default=math.inf):.4g}), or those steps would be skipped; use the model's sigma_min or 0"
+        )
     x = apply_mask(law_fn(x, times(values[0], x)), mask)
     for tau in values[1:]:
         if tau <= sigma_eps:

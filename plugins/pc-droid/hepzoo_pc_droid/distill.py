@@ -118,9 +118,16 @@ def load_teacher(source: str) -> PcDroidCAE:
     import hepzoo
     from hepzoo.hub import CONFIG_NAME
 
+    if not str(source).strip():
+        raise ConfigError("--teacher is empty; pass a trained pc-droid-cae model (its id or folder)")
     path = Path(str(source))
-    if path.is_dir() and not (path / CONFIG_NAME).is_file() and (path / "model" / CONFIG_NAME).is_file():
-        path = path / "model"  # a training run's folder: its exported best model
+    if path.is_dir() and not (path / CONFIG_NAME).is_file():
+        exported = [path / sub for sub in ("model", "best") if (path / sub / CONFIG_NAME).is_file()]
+        if exported:
+            path = exported[0]  # a training run's folder: its final model, else its best so far
+        elif (path / "checkpoint.json").is_file() or (path / "train_log.jsonl").is_file():
+            raise ConfigError(f"--teacher {source} is a training run that has exported no model yet (model/ or "
+                              "best/); let it validate or finish, or pass a model folder")
     name = f"local-dir:{path}" if path.is_dir() and ":" not in str(source) else str(source)
     teacher = hepzoo.load(name)
     if type(teacher) is not PcDroidCAE:

@@ -196,3 +196,16 @@ def test_train_command_without_a_teacher_is_refused_in_one_line(jets, tmp_path, 
     rc = main(["train", "pc-droid-cae-cd", "--data", str(tmp_path / "missing.h5"), "--out", str(tmp_path / "run")])
     err = capsys.readouterr().err.strip()
     assert rc == 2 and "\n" not in err and "--teacher" in err
+
+
+def test_a_teacher_run_folder_uses_its_best_model_and_one_without_a_model_is_one_line(teacher, tmp_path, registry):
+    run = tmp_path / "run"
+    teacher.save_pretrained(run / "best")
+    assert type(load_teacher(str(run))) is PcDroidCAE
+    empty_run = tmp_path / "empty-run"
+    empty_run.mkdir()
+    (empty_run / "checkpoint.json").write_text("{}")
+    with pytest.raises(ConfigError, match="exported no model yet"):
+        load_teacher(str(empty_run))
+    with pytest.raises(ConfigError, match="--teacher is empty"):
+        load_teacher("")
