@@ -14,8 +14,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
-from scipy.optimize import curve_fit
-from scipy.stats import iqr
 
 from hepzoo.errors import InvalidDataError
 
@@ -28,6 +26,8 @@ __all__ = [
     "mmd_poly_unbiased",
     "kpd_batches",
     "normalise_features",
+    "single_threaded_blas",
+    "cpu_threads",
 ]
 
 
@@ -35,14 +35,14 @@ def _rng(seed: int | np.random.Generator | None) -> np.random.Generator:
     return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
 
-def _threads() -> int:
+def cpu_threads() -> int:
     """Cores this process may use (for numpy work split into blocks that release the GIL)."""
     return max(
         1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
     )
 
 
-def _single_threaded_blas() -> Any:
+def single_threaded_blas() -> Any:
     """BLAS on one thread where threadpoolctl is installed: [F, F] products gain nothing from more."""
     # On a loaded machine, waiting for a second BLAS thread costs more than the product itself;
     # BLAS splits the output, not the sums, so the floats are the same.
@@ -172,8 +172,10 @@ def fpd_extrapolated(
         sx, sy = x[draw[0]], y[draw[1]]
         return frechet_distance(sx.mean(0), np.cov(sx, rowvar=False), sy.mean(0), np.cov(sy, rowvar=False))
 
+    from scipy.optimize import curve_fit  # here, not at import: scipy.optimize takes a third of a second
+
     vals = []
-    with _single_threaded_blas(), ThreadPoolExecutor(_threads()) as pool:
+    with single_threaded_blas(), ThreadPoolExecutor(cpu_threads()) as pool:
         for size in sizes:  # draws in jetnet's order; the resamples themselves run side by side
             draws = [
                 (rng.choice(len(x), size=size), rng.choice(len(y), size=size)) for _ in range(num_batches)
@@ -200,7 +202,7 @@ def _poly_kernel(a: np.ndarray, b: np.ndarray, gamma: float, degree: int, flat: 
         np.add(block, 1.0, out=block)
         np.power(block, degree, out=block)
 
-    cuts = np.linspace(0, len(out), _threads() + 1).astype(int)
+    cuts = np.linspace(0, len(out), cpu_threads() + 1).astype(int)
     with ThreadPoolExecutor(len(cuts) - 1) as pool:
         list(pool.map(rows, cuts[:-1], cuts[1:]))
     return out
@@ -245,4 +247,5 @@ def kpd_batches(
         sx = x[rng.choice(len(x), size=batch_size)]
         sy = y[rng.choice(len(y), size=batch_size)]
         vals.append(mmd_poly_unbiased(sx, sy, degree, buffer))
-    return float(np.median(vals)), float(iqr(vals, rng=(16.275, 83.725)) / 2)
+    low, high = np.percentile(vals, (16.275, 83.725))  # scipy.stats.iqr's arithmetic, without its import
+    return float(np.median(vals)), float(np.subtract(high, low) / 2)
