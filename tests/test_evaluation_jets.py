@@ -148,3 +148,43 @@ def test_numbers_equal_the_per_resample_path():
             rtol, atol = (1e-7, 1e-12) if name == "fpd" else (1e-12, 0)
             np.testing.assert_allclose(now["value"], value, rtol=rtol, atol=atol, err_msg=f"{part} {name}")
             np.testing.assert_allclose(now["error"], error, rtol=rtol, atol=atol, err_msg=f"{part} {name}")
+
+
+def test_progress_names_each_step(capsys):
+    gen, ref = _samples(seed=1, spread=0.2), _samples(seed=2)
+    evaluate_jets(gen, ref, progress=True, **FAST)
+    err = capsys.readouterr().err
+    steps = ["features (reference)", "features (generated)"]
+    steps += [f"{m} ({part})" for m in ("w1m", "w1p", "w1efp", "fpd", "kpd") for part in ("gen vs reference", "truth floor")]
+    assert "evaluating jets" in err and [s for s in steps if f"{s} done" not in err] == []
+    evaluate_jets(gen, ref, **FAST)  # the API is quiet unless asked
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_cli_shows_progress_unless_quiet(tmp_path, capsys, monkeypatch, quiet):
+    import hepzoo.evaluation.jets as jets
+    from hepzoo.cli.main import main
+
+    monkeypatch.setattr(jets, "_metric", lambda *args: {"value": 1.0, "error": 0.0})  # the bar is tested here
+    gen = write_jetnet(tmp_path / "gen.h5", _samples(n=500, seed=1, spread=0.2))
+    ref = write_jetnet(tmp_path / "ref.h5", _samples(n=1000, seed=2))
+    assert main(["evaluate", str(gen), "--reference", str(ref)] + ["-q"] * quiet) == 0
+    err = capsys.readouterr().err
+    assert ("kpd (truth floor) done" in err) is not quiet and ("evaluating jets" in err) is not quiet
+
+
+def test_parallel_steps_leave_torch_threads_and_numbers_as_they_were():
+    import torch
+
+    from hepzoo.metrics import fpd, kpd
+
+    gen, ref = _samples(seed=1, spread=0.2), _samples(seed=2)
+    before = torch.get_num_threads()
+    result = evaluate_jets(gen, ref, metrics=("fpd", "kpd"), truth_split=False, **FAST)
+    assert torch.get_num_threads() == before
+    fast = {k: FAST[k] for k in ("min_samples", "max_samples", "num_points")}
+    assert result["gen_vs_reference"]["fpd"]["value"] == fpd(ref, gen, num_batches=2, **fast)[0]
+    assert result["gen_vs_reference"]["kpd"]["value"] == kpd(ref, gen, num_batches=3, batch_size=60)[0]
+    assert set(result["seconds_by_step"]) == {"features_reference", "features_generated",
+                                              "gen_vs_reference.fpd", "gen_vs_reference.kpd"}

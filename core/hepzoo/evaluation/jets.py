@@ -89,8 +89,8 @@ class _Steps:
     def __init__(self, total: int, enabled: bool):
         from tqdm.auto import tqdm
 
-        self._bar = tqdm(total=total, desc="evaluating jets", unit="step", file=sys.stderr,
-                         disable=not enabled, leave=False, dynamic_ncols=True)
+        self._bar = tqdm(total=total, desc="evaluating jets", unit="step", file=sys.stderr, mininterval=0,
+                         disable=not enabled, leave=False, dynamic_ncols=True)  # a dozen steps: show each
         self._lock = threading.Lock()
 
     def done(self, stage: str) -> None:
