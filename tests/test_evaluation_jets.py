@@ -188,3 +188,16 @@ def test_parallel_steps_leave_torch_threads_and_numbers_as_they_were():
     assert result["gen_vs_reference"]["kpd"]["value"] == kpd(ref, gen, num_batches=3, batch_size=60)[0]
     assert set(result["seconds_by_step"]) == {"features_reference", "features_generated",
                                               "gen_vs_reference.fpd", "gen_vs_reference.kpd"}
+
+
+def test_plot_process_failure_is_one_line(tmp_path):
+    from hepzoo.errors import OutputError
+    from hepzoo.evaluation.plot_process import PlotProcess
+
+    (tmp_path / "a_file").write_text("")
+    drawer = PlotProcess()
+    values = np.linspace(0.0, 1.0, 50)
+    drawer.draw([{"path": tmp_path / "a_file" / "x.png", "reference": values, "gen": values, "xlabel": "x"}])
+    with pytest.raises(OutputError, match=r"the plots could not be drawn \(.*\); metrics.json is not written") as err:
+        drawer.wait()
+    assert "\n" not in str(err.value)

@@ -18,7 +18,8 @@ import numpy as np
 from hepzoo.data.jets.kinematics import jet_pt
 from hepzoo.errors import InvalidDataError
 from hepzoo.evaluation.checks import JET_METRICS, check_jets
-from hepzoo.evaluation.report import ratio_histogram, write_metrics_json
+from hepzoo.evaluation.plot_process import PlotProcess
+from hepzoo.evaluation.report import write_metrics_json
 from hepzoo.metrics import jets as jet_metrics
 from hepzoo.metrics.jets import JetSample
 from hepzoo.metrics.stats import cpu_threads, single_threaded_blas
@@ -124,11 +125,12 @@ def _one_thread_per_task(torch_needed: bool) -> Iterator[None]:
             torch.set_num_threads(before)
 
 
-def _plots(real: _Jets, gen: _Jets, out_dir: Path) -> list[str]:
-    files = []
+def _histograms(real: _Jets, gen: _Jets, out_dir: Path) -> list[dict[str, Any]]:
+    """The report's nine histograms (reference vs generated) as ``PlotProcess.draw`` takes them."""
+    plots = []
 
     def plot(name, a, b, label, logy=False):
-        files.append(str(ratio_histogram(a, b, out_dir / f"{name}.png", label, logy=logy)))
+        plots.append({"path": out_dir / f"{name}.png", "reference": a, "gen": b, "xlabel": label, "logy": logy})
 
     for i, feat in enumerate(("eta_rel", "phi_rel", "pt_rel")):
         plot(
@@ -151,7 +153,7 @@ def _plots(real: _Jets, gen: _Jets, out_dir: Path) -> list[str]:
     plot("multiplicity", real.mask.sum(1), gen.mask.sum(1), "particle multiplicity")
     for idx, label in _PLOTTED_EFPS.items():
         plot(f"efp_{idx}", real.efps[:, idx], gen.efps[:, idx], label, logy=True)
-    return files
+    return plots
 
 
 def evaluate_jets(
@@ -203,11 +205,11 @@ def evaluate_jets(
 
     # Every metric of both comparisons is its own task, longest first, on as many threads as cores:
     # numpy and torch release the GIL, so the cores stay busy. The plots (Python-bound matplotlib)
-    # draw on one more thread meanwhile. Metrics draw from their own seeded generators, so the
+    # draw in a second process meanwhile. Metrics draw from their own seeded generators, so the
     # order in which the tasks run changes no number.
     order = sorted(names, key=_LONGEST_FIRST.index)
     pool = ThreadPoolExecutor(max(2, cpu_threads()), thread_name_prefix="hepzoo-evaluate")
-    drawer = ThreadPoolExecutor(1, thread_name_prefix="hepzoo-plots")
+    drawer = PlotProcess() if drawing else None  # started first: its imports overlap the features
     tasks: dict[tuple[str, str], Any] = {}
 
     def compare(part: str, label: str, a: _Jets, b: _Jets, part_seed: int) -> None:
@@ -231,17 +233,22 @@ def evaluate_jets(
                 compare("truth_vs_truth", "truth floor", a, b, seed + 1)
             features["generated"].result()
             compare("gen_vs_reference", "gen vs reference", real, fake, seed)
-            if drawing:
-                tasks["plots", ""] = drawer.submit(run, "plots", "plots", _plots, real, fake, Path(output_dir))
+            if drawer is not None:
+                drawn_from = time.perf_counter()
+                drawer.draw(_histograms(real, fake, Path(output_dir)))
             done = {key: task.result() for key, task in tasks.items()}
+            if drawer is not None:
+                done["plots", ""] = drawer.wait()
+                timings["plots"] = round(time.perf_counter() - drawn_from, 2)  # until the last metric ends, at least
+                steps.done("plots")
     except BaseException:
-        for executor in (pool, drawer):
-            executor.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown(wait=True, cancel_futures=True)
+        if drawer is not None:
+            drawer.stop()
         raise
     finally:
         steps.close()
-    for executor in (pool, drawer):
-        executor.shutdown()
+    pool.shutdown()
     for part in ("gen_vs_reference", "truth_vs_truth") if truth_split else ("gen_vs_reference",):
         result[part] = {name: done[part, name] for name in names}
     result = {key: result[key] for key in ("representation", "n_gen", "n_reference", "gen_vs_reference",

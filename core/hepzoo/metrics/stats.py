@@ -80,14 +80,17 @@ def weighted_w1(a: np.ndarray, b: np.ndarray, counts_a: np.ndarray, counts_b: np
     order = np.argsort(values, kind="stable")
     deltas = np.diff(values[order])
     counts_a, counts_b = np.atleast_2d(counts_a), np.atleast_2d(counts_b)
-    zeros_a = np.zeros((len(counts_a), len(b)), dtype=counts_a.dtype)
-    zeros_b = np.zeros((len(counts_b), len(a)), dtype=counts_b.dtype)
-    cum_a = np.cumsum(np.concatenate([counts_a, zeros_a], axis=1)[:, order[:-1]], axis=1)
-    cum_b = np.cumsum(np.concatenate([zeros_b, counts_b], axis=1)[:, order[:-1]], axis=1)
+    # [position, resample] rows: one gather per sorted position serves all K resamples
+    rows = np.zeros((len(values), len(counts_a)), dtype=np.int64)
+    rows[: len(a)] = counts_a.T
+    cum_a = np.cumsum(rows[order[:-1]], axis=0)
+    rows[: len(a)], rows[len(a) :] = 0, counts_b.T
+    cum_b = np.cumsum(rows[order[:-1]], axis=0)
     total_a, total_b = counts_a.sum(1), counts_b.sum(1)
     out = np.full(len(counts_a), np.inf)
-    for k in np.flatnonzero((total_a > 0) & (total_b > 0)):
-        out[k] = np.abs(cum_a[k] / total_a[k] - cum_b[k] / total_b[k]) @ deltas
+    for k in np.flatnonzero((total_a > 0) & (total_b > 0)):  # contiguous columns: the same dot product
+        cdf_a, cdf_b = np.ascontiguousarray(cum_a[:, k]), np.ascontiguousarray(cum_b[:, k])
+        out[k] = np.abs(cdf_a / total_a[k] - cdf_b / total_b[k]) @ deltas
     return out
 
 
