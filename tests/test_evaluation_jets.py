@@ -194,10 +194,18 @@ def test_plot_process_failure_is_one_line(tmp_path):
     from hepzoo.errors import OutputError
     from hepzoo.evaluation.plot_process import PlotProcess
 
-    (tmp_path / "a_file").write_text("")
     drawer = PlotProcess()
     values = np.linspace(0.0, 1.0, 50)
-    drawer.draw([{"path": tmp_path / "a_file" / "x.png", "reference": values, "gen": values, "xlabel": "x"}])
+    drawer.draw([{"path": tmp_path / "x.png", "reference": values, "gen": values, "xlabel": r"$\notacommand$"}])
     with pytest.raises(OutputError, match=r"the plots could not be drawn \(.*\); metrics.json is not written") as err:
         drawer.wait()
-    assert "\n" not in str(err.value)
+    assert "\n" not in str(err.value) and list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_evaluation_leaves_no_plots(tmp_path, monkeypatch):
+    from hepzoo.evaluation import jets
+
+    monkeypatch.setattr(jets.jet_metrics, "kpd", lambda *a, **k: (float("nan"), 0.0))
+    with pytest.raises(InvalidDataError, match="kpd could not be computed"):
+        evaluate_jets(_samples(seed=1, spread=0.2), _samples(seed=2), tmp_path / "out", **FAST)
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []

@@ -3,13 +3,15 @@
 Matplotlib is Python-bound and holds the GIL while it draws; in a thread beside the metrics it
 stalls their many short numpy and torch calls. A second process draws on another core instead.
 ``PlotProcess`` starts it early (its imports overlap the parent's work), hands it the arrays as
-``.npy`` files (read with ``allow_pickle=False``) and waits for the PNGs. The histograms are
-those ``ratio_histogram`` draws in-process.
+``.npy`` files (read with ``allow_pickle=False``) and waits for the PNGs, which the child draws
+into a temporary folder and the parent puts in place only once the evaluation has succeeded (a
+failed evaluation leaves no plots). The histograms are those ``ratio_histogram`` draws in-process.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -18,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from hepzoo.atomic import atomic_path
 from hepzoo.errors import OutputError
 
 __all__ = ["PlotProcess"]
@@ -44,14 +47,15 @@ class PlotProcess:
         for i, plot in enumerate(plots):
             for side in ("reference", "gen"):
                 np.save(folder / f"{i}_{side}.npy", np.ascontiguousarray(plot[side], dtype=np.float64))
-            specs.append({"path": str(plot["path"]), "xlabel": plot["xlabel"], "logy": bool(plot.get("logy"))})
+            specs.append({"path": str(plot["path"]), "drawn": str(folder / f"{i}.png"), "xlabel": plot["xlabel"],
+                          "logy": bool(plot.get("logy"))})
         (folder / "plots.json").write_text(json.dumps(specs))
         self._proc.stdin.write(f"{folder}\n")
         self._proc.stdin.close()
         self._sent = True
 
     def wait(self) -> list[str]:
-        """The PNG paths, once the child has drawn them; its last error line if it failed."""
+        """Put the drawn PNGs in place (atomically) and return their paths; the child's last error line if it failed."""
         try:
             err = self._finish()
             if not self._sent:
@@ -60,6 +64,9 @@ class PlotProcess:
                 last = err.strip().splitlines()[-1:] or [f"exit status {self._proc.returncode}"]
                 raise OutputError(f"the plots could not be drawn ({last[0]}); metrics.json is not written")
             specs = json.loads((Path(self._tmp.name) / "plots.json").read_text())
+            for spec in specs:
+                with atomic_path(spec["path"]) as tmp:
+                    shutil.copyfile(spec["drawn"], tmp)
             return [spec["path"] for spec in specs]
         finally:
             self._tmp.cleanup()
@@ -101,7 +108,7 @@ def _main() -> None:
     for i, spec in enumerate(json.loads((folder / "plots.json").read_text())):
         ref = np.load(folder / f"{i}_reference.npy", allow_pickle=False)
         gen = np.load(folder / f"{i}_gen.npy", allow_pickle=False)
-        ratio_histogram(ref, gen, spec["path"], spec["xlabel"], logy=spec["logy"])
+        ratio_histogram(ref, gen, spec["drawn"], spec["xlabel"], logy=spec["logy"])
 
 
 if __name__ == "__main__":
