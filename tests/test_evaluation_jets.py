@@ -209,3 +209,19 @@ def test_a_failed_evaluation_leaves_no_plots(tmp_path, monkeypatch):
     with pytest.raises(InvalidDataError, match="kpd could not be computed"):
         evaluate_jets(_samples(seed=1, spread=0.2), _samples(seed=2), tmp_path / "out", **FAST)
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
+
+
+def test_efps_are_computed_once_per_sample(tmp_path, monkeypatch):
+    """Both comparisons, the truth halves and the plots share each sample's 36 EFPs."""
+    import hepzoo.metrics.jets as jet_metrics
+
+    calls = []
+    real_efps = jet_metrics.efps
+
+    def counting(x, mask=None, indices=None, **kwargs):
+        calls.append((len(x), indices))
+        return real_efps(x, mask, indices=indices, **kwargs)
+
+    monkeypatch.setattr(jet_metrics, "efps", counting)
+    evaluate_jets(_samples(seed=1, spread=0.2), _samples(n=150, seed=2), tmp_path / "out", **FAST)
+    assert sorted(calls) == [(120, None), (150, None)]
