@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from hepzoo.atomic import atomic_path
+from hepzoo.atomic import atomic_path, atomic_write_text
 from hepzoo.errors import OutputError
 
 __all__ = ["PlotProcess"]
@@ -46,10 +46,11 @@ class PlotProcess:
         specs = []
         for i, plot in enumerate(plots):
             for side in ("reference", "gen"):
-                np.save(folder / f"{i}_{side}.npy", np.ascontiguousarray(plot[side], dtype=np.float64))
+                with atomic_path(folder / f"{i}_{side}.npy") as tmp, open(tmp, "wb") as f:
+                    np.save(f, np.ascontiguousarray(plot[side], dtype=np.float64))
             specs.append({"path": str(plot["path"]), "drawn": str(folder / f"{i}.png"), "xlabel": plot["xlabel"],
                           "logy": bool(plot.get("logy"))})
-        (folder / "plots.json").write_text(json.dumps(specs))
+        atomic_write_text(folder / "plots.json", json.dumps(specs))
         self._proc.stdin.write(f"{folder}\n")
         self._proc.stdin.close()
         self._sent = True
