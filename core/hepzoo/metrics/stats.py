@@ -53,6 +53,10 @@ def single_threaded_blas() -> Any:
     return threadpool_limits(1, user_api="blas")
 
 
+_threads = cpu_threads  # the former private names, for code written against them
+_single_threaded_blas = single_threaded_blas
+
+
 def bootstrap_counts(
     rng: np.random.Generator, n_a: int, n_b: int, num_eval_samples: int, num_batches: int
 ) -> tuple[np.ndarray, np.ndarray]:
