@@ -148,3 +148,80 @@ def test_numbers_equal_the_per_resample_path():
             rtol, atol = (1e-7, 1e-12) if name == "fpd" else (1e-12, 0)
             np.testing.assert_allclose(now["value"], value, rtol=rtol, atol=atol, err_msg=f"{part} {name}")
             np.testing.assert_allclose(now["error"], error, rtol=rtol, atol=atol, err_msg=f"{part} {name}")
+
+
+def test_progress_names_each_step(capsys):
+    gen, ref = _samples(seed=1, spread=0.2), _samples(seed=2)
+    evaluate_jets(gen, ref, progress=True, **FAST)
+    err = capsys.readouterr().err
+    steps = ["features (reference)", "features (generated)"]
+    steps += [f"{m} ({part})" for m in ("w1m", "w1p", "w1efp", "fpd", "kpd") for part in ("gen vs reference", "truth floor")]
+    assert "evaluating jets" in err and [s for s in steps if f"{s} done" not in err] == []
+    evaluate_jets(gen, ref, **FAST)  # the API is quiet unless asked
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_cli_shows_progress_unless_quiet(tmp_path, capsys, monkeypatch, quiet):
+    import hepzoo.evaluation.jets as jets
+    from hepzoo.cli.main import main
+
+    monkeypatch.setattr(jets, "_metric", lambda *args: {"value": 1.0, "error": 0.0})  # the bar is tested here
+    gen = write_jetnet(tmp_path / "gen.h5", _samples(n=500, seed=1, spread=0.2))
+    ref = write_jetnet(tmp_path / "ref.h5", _samples(n=1000, seed=2))
+    assert main(["evaluate", str(gen), "--reference", str(ref)] + ["-q"] * quiet) == 0
+    err = capsys.readouterr().err
+    assert ("kpd (truth floor) done" in err) is not quiet and ("evaluating jets" in err) is not quiet
+
+
+def test_parallel_steps_leave_torch_threads_and_numbers_as_they_were():
+    import torch
+
+    from hepzoo.metrics import fpd, kpd
+
+    gen, ref = _samples(seed=1, spread=0.2), _samples(seed=2)
+    before = torch.get_num_threads()
+    result = evaluate_jets(gen, ref, metrics=("fpd", "kpd"), truth_split=False, **FAST)
+    assert torch.get_num_threads() == before
+    fast = {k: FAST[k] for k in ("min_samples", "max_samples", "num_points")}
+    assert result["gen_vs_reference"]["fpd"]["value"] == fpd(ref, gen, num_batches=2, **fast)[0]
+    assert result["gen_vs_reference"]["kpd"]["value"] == kpd(ref, gen, num_batches=3, batch_size=60)[0]
+    assert set(result["seconds_by_step"]) == {"features_reference", "features_generated",
+                                              "gen_vs_reference.fpd", "gen_vs_reference.kpd"}
+
+
+def test_plot_process_failure_is_one_line(tmp_path):
+    from hepzoo.errors import OutputError
+    from hepzoo.evaluation.plot_process import PlotProcess
+
+    drawer = PlotProcess()
+    values = np.linspace(0.0, 1.0, 50)
+    drawer.draw([{"path": tmp_path / "x.png", "reference": values, "gen": values, "xlabel": r"$\notacommand$"}])
+    with pytest.raises(OutputError, match=r"the plots could not be drawn \(.*\); metrics.json is not written") as err:
+        drawer.wait()
+    assert "\n" not in str(err.value) and list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_evaluation_leaves_no_plots(tmp_path, monkeypatch):
+    from hepzoo.evaluation import jets
+
+    monkeypatch.setattr(jets.jet_metrics, "kpd", lambda *a, **k: (float("nan"), 0.0))
+    with pytest.raises(InvalidDataError, match="kpd could not be computed"):
+        evaluate_jets(_samples(seed=1, spread=0.2), _samples(seed=2), tmp_path / "out", **FAST)
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
+
+
+def test_efps_are_computed_once_per_sample(tmp_path, monkeypatch):
+    """Both comparisons, the truth halves and the plots share each sample's 36 EFPs."""
+    import hepzoo.metrics.jets as jet_metrics
+
+    calls = []
+    real_efps = jet_metrics.efps
+
+    def counting(x, mask=None, indices=None, **kwargs):
+        calls.append((len(x), indices))
+        return real_efps(x, mask, indices=indices, **kwargs)
+
+    monkeypatch.setattr(jet_metrics, "efps", counting)
+    evaluate_jets(_samples(seed=1, spread=0.2), _samples(n=150, seed=2), tmp_path / "out", **FAST)
+    assert sorted(calls) == [(120, None), (150, None)]

@@ -15,7 +15,7 @@ EVALUATORS = (
         metrics=("w1m", "w1p", "w1efp", "fpd", "kpd"),
         # the scales the JetNet papers print (Kansal et al., arXiv:2211.10295)
         scales={"w1m": 1e3, "w1p": 1e3, "w1efp": 1e5, "fpd": 1e3, "kpd": 1e3},
-        options=("metrics", "truth_split", "plots", "num_eval_samples", "num_batches"),
+        options=("metrics", "truth_split", "plots", "num_eval_samples", "num_batches", "progress"),
         errors_note="Errors are the metrics' bootstrap spreads (jetnet's conventions).",
         components={"w1p": ("eta_rel", "phi_rel", "pt_rel")},
         description="JetNet's W1M, W1P, W1EFP, FPD, KPD for jets",

@@ -14,8 +14,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
-from scipy.optimize import curve_fit
-from scipy.stats import iqr
 
 from hepzoo.errors import InvalidDataError
 
@@ -28,6 +26,8 @@ __all__ = [
     "mmd_poly_unbiased",
     "kpd_batches",
     "normalise_features",
+    "single_threaded_blas",
+    "cpu_threads",
 ]
 
 
@@ -35,14 +35,14 @@ def _rng(seed: int | np.random.Generator | None) -> np.random.Generator:
     return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
 
-def _threads() -> int:
+def cpu_threads() -> int:
     """Cores this process may use (for numpy work split into blocks that release the GIL)."""
     return max(
         1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
     )
 
 
-def _single_threaded_blas() -> Any:
+def single_threaded_blas() -> Any:
     """BLAS on one thread where threadpoolctl is installed: [F, F] products gain nothing from more."""
     # On a loaded machine, waiting for a second BLAS thread costs more than the product itself;
     # BLAS splits the output, not the sums, so the floats are the same.
@@ -51,6 +51,10 @@ def _single_threaded_blas() -> Any:
     except ImportError:
         return contextlib.nullcontext()
     return threadpool_limits(1, user_api="blas")
+
+
+_threads = cpu_threads  # the former private names, for code written against them
+_single_threaded_blas = single_threaded_blas
 
 
 def bootstrap_counts(
@@ -80,14 +84,17 @@ def weighted_w1(a: np.ndarray, b: np.ndarray, counts_a: np.ndarray, counts_b: np
     order = np.argsort(values, kind="stable")
     deltas = np.diff(values[order])
     counts_a, counts_b = np.atleast_2d(counts_a), np.atleast_2d(counts_b)
-    zeros_a = np.zeros((len(counts_a), len(b)), dtype=counts_a.dtype)
-    zeros_b = np.zeros((len(counts_b), len(a)), dtype=counts_b.dtype)
-    cum_a = np.cumsum(np.concatenate([counts_a, zeros_a], axis=1)[:, order[:-1]], axis=1)
-    cum_b = np.cumsum(np.concatenate([zeros_b, counts_b], axis=1)[:, order[:-1]], axis=1)
+    # [position, resample] rows: one gather per sorted position serves all K resamples
+    rows = np.zeros((len(values), len(counts_a)), dtype=np.int64)
+    rows[: len(a)] = counts_a.T
+    cum_a = np.cumsum(rows[order[:-1]], axis=0)
+    rows[: len(a)], rows[len(a) :] = 0, counts_b.T
+    cum_b = np.cumsum(rows[order[:-1]], axis=0)
     total_a, total_b = counts_a.sum(1), counts_b.sum(1)
     out = np.full(len(counts_a), np.inf)
-    for k in np.flatnonzero((total_a > 0) & (total_b > 0)):
-        out[k] = np.abs(cum_a[k] / total_a[k] - cum_b[k] / total_b[k]) @ deltas
+    for k in np.flatnonzero((total_a > 0) & (total_b > 0)):  # contiguous columns: the same dot product
+        cdf_a, cdf_b = np.ascontiguousarray(cum_a[:, k]), np.ascontiguousarray(cum_b[:, k])
+        out[k] = np.abs(cdf_a / total_a[k] - cdf_b / total_b[k]) @ deltas
     return out
 
 
@@ -172,8 +179,10 @@ def fpd_extrapolated(
         sx, sy = x[draw[0]], y[draw[1]]
         return frechet_distance(sx.mean(0), np.cov(sx, rowvar=False), sy.mean(0), np.cov(sy, rowvar=False))
 
+    from scipy.optimize import curve_fit  # here, not at import: scipy.optimize takes a third of a second
+
     vals = []
-    with _single_threaded_blas(), ThreadPoolExecutor(_threads()) as pool:
+    with single_threaded_blas(), ThreadPoolExecutor(cpu_threads()) as pool:
         for size in sizes:  # draws in jetnet's order; the resamples themselves run side by side
             draws = [
                 (rng.choice(len(x), size=size), rng.choice(len(y), size=size)) for _ in range(num_batches)
@@ -200,7 +209,7 @@ def _poly_kernel(a: np.ndarray, b: np.ndarray, gamma: float, degree: int, flat: 
         np.add(block, 1.0, out=block)
         np.power(block, degree, out=block)
 
-    cuts = np.linspace(0, len(out), _threads() + 1).astype(int)
+    cuts = np.linspace(0, len(out), cpu_threads() + 1).astype(int)
     with ThreadPoolExecutor(len(cuts) - 1) as pool:
         list(pool.map(rows, cuts[:-1], cuts[1:]))
     return out
@@ -245,4 +254,5 @@ def kpd_batches(
         sx = x[rng.choice(len(x), size=batch_size)]
         sy = y[rng.choice(len(y), size=batch_size)]
         vals.append(mmd_poly_unbiased(sx, sy, degree, buffer))
-    return float(np.median(vals)), float(iqr(vals, rng=(16.275, 83.725)) / 2)
+    low, high = np.percentile(vals, (16.275, 83.725))  # scipy.stats.iqr's arithmetic, without its import
+    return float(np.median(vals)), float(np.subtract(high, low) / 2)
