@@ -19,14 +19,20 @@ def _records(log: str | Path) -> list[dict[str, Any]]:
     path = Path(log)
     if path.is_dir():
         path = path / "train_log.jsonl"
+    if not path.is_file():
+        raise InvalidDataError(f"{path} does not exist; pass the train_log.jsonl (or the run folder) of a hepzoo train run")
     rows = JsonlLog(path).records()
     if not any(r.get("event") == "valid" for r in rows):
         raise InvalidDataError(f"{path} holds no validation records; pass the train_log.jsonl of a hepzoo train run")
     return rows
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _numeric_keys(rows: list[dict[str, Any]]) -> list[str]:
-    keys = {k for r in rows for k, v in r.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    keys = {k for r in rows for k, v in r.items() if _is_number(v)}
     return sorted(keys - _NOT_METRICS)
 
 
@@ -36,7 +42,8 @@ def training_summary(log: str | Path) -> dict[str, Any]:
     valid = [r for r in rows if r.get("event") == "valid"]
     done = [r for r in rows if r.get("event") == "done"]
     rates = [r["steps_per_s"] for r in rows if r.get("event") == "train" and "steps_per_s" in r]
-    best = min((r for r in valid if "score" in r), key=lambda r: r["score"], default=valid[-1])
+    scored = [r for r in valid if _is_number(r.get("score")) and np.isfinite(r["score"])]  # a diverged run logs "nan"
+    best = min(scored, key=lambda r: r["score"], default=valid[-1])
     return {
         "steps": max(r.get("step", 0) for r in rows),
         "train_seconds": float(sum(r.get("train_seconds", 0.0) for r in done)),
