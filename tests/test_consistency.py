@@ -114,6 +114,7 @@ def _distil(model, steps: int, mu: float = 0.9):
     return step
 
 
+@pytest.mark.slow
 def test_distilled_student_samples_the_teachers_distribution_in_one_step():
     """An untrained student collapses to ~0; 150 distillation steps bring its one-step jets to N(2, 0.5^2)."""
     model = student()

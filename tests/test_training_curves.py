@@ -41,3 +41,18 @@ def test_a_log_cut_short_by_a_kill_is_read_and_one_without_validation_is_refused
     _log(log, [{"event": "train", "step": 1}])
     with pytest.raises(InvalidDataError, match="no validation records"):
         training_summary(log)
+
+
+def test_a_diverged_validation_logged_as_nan_is_never_the_best(tmp_path):
+    log = _log(tmp_path / "train_log.jsonl", [
+        {"event": "valid", "step": 10, "w1m": 0.02, "score": 2.0, "best": True},
+        {"event": "valid", "step": 20, "w1m": "nan", "score": "nan", "best": True},  # as the log writes NaN
+    ])
+    assert training_summary(log)["best_step"] == 10
+    assert plot_training_curves(log, tmp_path / "c.png").is_file()
+
+
+def test_a_missing_log_is_one_line_naming_it(tmp_path):
+    with pytest.raises(InvalidDataError, match="does not exist") as info:
+        training_summary(tmp_path / "nowhere" / "train_log.jsonl")
+    assert "\n" not in str(info.value)

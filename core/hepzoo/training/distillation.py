@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +10,7 @@ from torch import nn
 
 from hepzoo.errors import ConfigError
 from hepzoo.objectives.consistency import ODE_STEPS, consistency_distillation_loss, distillation_sigmas
+from hepzoo.training.ema import EMA
 from hepzoo.training.steps import MODEL, StepContext, TrainStep
 
 __all__ = ["ConsistencyDistillationStep"]
@@ -36,7 +36,7 @@ class ConsistencyDistillationStep(TrainStep):
         if ode_step not in ODE_STEPS:
             raise ConfigError(f"unknown teacher ODE step {ode_step!r}; use one of {', '.join(ODE_STEPS)}")
         self.student, self.teacher = student, teacher.requires_grad_(False)
-        self.target = copy.deepcopy(student).requires_grad_(False)
+        self._target = EMA(student, mu)
         self.sigmas = distillation_sigmas(steps, student.sigma_min, student.sigma_max, student.rho)
         self.mu, self.ode_step = float(mu), ode_step
         self.unpack = unpack or (lambda batch: batch)
@@ -54,16 +54,15 @@ class ConsistencyDistillationStep(TrainStep):
         self.update_target()
         return {"loss": loss.detach()}
 
-    @torch.no_grad()
+    @property
+    def target(self) -> nn.Module:
+        """The target network ``f_theta-`` (frozen, in eval mode)."""
+        return self._target.shadow
+
     def update_target(self) -> None:
-        """``theta- <- mu theta- + (1 - mu) theta`` over floating tensors; buffers are copied."""
-        own = self.target.state_dict()
-        live = self.student.state_dict()
-        floats = [k for k, v in own.items() if v.is_floating_point()]
-        torch._foreach_lerp_([own[k] for k in floats], [live[k].to(own[k].dtype) for k in floats], 1.0 - self.mu)
-        for k, v in own.items():
-            if not v.is_floating_point():
-                v.copy_(live[k])
+        """``theta- <- mu theta- + (1 - mu) theta`` (the engine's EMA); buffers follow the student."""
+        self._target.update(self.student)
+        self._target.copy_buffers(self.student)
 
     def state_tensors(self) -> dict[str, torch.Tensor]:
         return {f"target.{k}": v for k, v in self.target.state_dict().items()}

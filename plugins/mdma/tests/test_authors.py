@@ -18,6 +18,7 @@ pytestmark = pytest.mark.skipif(not (AUTHORS / "models.py").is_file(),
                                 reason=f"the authors' MDMA checkout is not at {AUTHORS} (set HEPZOO_MDMA_AUTHORS)")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("hidden", [(48, 64), (128, 128)])
 def test_generator_and_critic_match_the_authors(hidden):
     from hepzoo_mdma.authors import compare_with_authors

@@ -33,6 +33,7 @@ class TestMdmaConformance(ModelConformance):
         return MdmaModel.from_training_data(jets).eval()
 
 
+@pytest.mark.slow
 class TestMdmaFmConformance(ModelConformance):
     @pytest.fixture
     def model(self, jets, registry, small_fm):

@@ -30,6 +30,7 @@ def _records(out, event):
     return [r for r in map(json.loads, (out / LOG).read_text().splitlines()) if r["event"] == event]
 
 
+@pytest.mark.slow
 class TestMdmaTraining(TrainingConformance):
     options = {"batch_size": 8, "valid_every": 2}
 

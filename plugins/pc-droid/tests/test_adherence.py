@@ -37,6 +37,7 @@ def _published():
         pytest.skip(f"{PUBLISHED} is not loadable here ({exc})")
 
 
+@pytest.mark.slow  # 500 jets of 50 Heun steps: minutes on a CPU
 def test_published_top_model_follows_the_requested_pt_and_mass(registry):
     """The authors see most jets within 0.3% of the requested pT (arXiv:2307.06836); here: the median within
     1% in pT and 5% in mass, and half the jets within 1% in pT."""

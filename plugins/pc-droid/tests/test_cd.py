@@ -106,6 +106,7 @@ def test_train_command_refuses_a_wrong_teacher_in_one_line(jets, make_model, tmp
     assert not (tmp_path / "run" / "checkpoint.json").exists()
 
 
+@pytest.mark.slow
 def test_train_command_distils_into_a_loadable_student(jets, teacher_folder, tmp_path, registry):
     import json
 
@@ -128,6 +129,7 @@ def test_train_command_distils_into_a_loadable_student(jets, teacher_folder, tmp
     assert gaps and all(np.isfinite(gaps))
 
 
+@pytest.mark.slow
 class TestCDTraining(TrainingConformance):
     """The engine's checks: distillation checkpoints (with its target network) and resumes bit-identically."""
 
@@ -150,6 +152,7 @@ class TestCDTraining(TrainingConformance):
         assert not any(k.startswith("net.teacher.") for k in tensors)
 
 
+@pytest.mark.slow
 def test_student_distilled_from_an_analytic_teacher_samples_its_distribution_in_one_step(jets, small, registry):
     """A teacher whose data are N(1, 0.5^2) per feature (its EDM denoiser is closed-form): 200 distillation steps
     take the CAE student's one-step jets from ~0 to those moments."""
