@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from hepzoo.conditions import Condition
 from hepzoo.hub.card import ModelCard, parse_front_matter
 from hepzoo.hub.release import metrics_table, release_card
 from hepzoo.plugins.specs import EvaluatorSpec
@@ -30,6 +31,8 @@ def card_inputs(path: Path) -> dict:
     title = re.search(r"^# (.+)$", body, re.M).group(1)
     description = body.split(f"# {title}\n\n", 1)[1].split("\n\n```python", 1)[0]
     notes = body.split("```\n\n", 1)[1].split("\n\n## Evaluation on held-out data", 1)[0]
+    if notes.startswith("## Conditions\n"):  # rendered from the model's conditions, not part of the notes
+        notes = "## " + notes.split("\n\n## ", 1)[1]
     counts = re.search(r"(\d+) generated events \(seed (\d+)\) against (\d+) held-out reference events;"
                        r".*?\((\d+) each\)", body, re.S)
     reproduce = body.split("Reproduce with:\n\n```bash\n", 1)[1].split("\n```", 1)[0].splitlines()
@@ -66,7 +69,8 @@ def card_inputs(path: Path) -> dict:
     )
     reference = reproduce[-1].rpartition("--reference ")[2]
     figures = re.findall(r"^!\[(.*?)\]\((.*?)\)$", body.partition("\n## Figures\n")[2], re.M)
-    return dict(result=result, model_id=f"{family}/{tag}", family=family, tag=tag, card=card,
+    conditions = [Condition(**c) for c in front.get("hepzoo_conditions", [])]
+    return dict(result=result, model_id=f"{family}/{tag}", family=family, tag=tag, card=card, conditions=conditions,
                 reference=reference, n=int(counts.group(1)), seed=int(counts.group(2)),
                 reference_command=reproduce[0] if len(reproduce) == 3 else "", figures=figures)
 
@@ -76,7 +80,7 @@ def test_published_card_is_reproduced_byte_for_byte(path, registry):
     got = card_inputs(path)
     card = release_card(got["result"], got["model_id"], got["reference"], n=got["n"], seed=got["seed"],
                         card=got["card"], reference_command=got["reference_command"], figures=got["figures"])
-    assert card.render(got["family"], got["tag"]) == path.read_text()
+    assert card.render(got["family"], got["tag"], conditions=got["conditions"]) == path.read_text()
     for _, figure in got["figures"]:  # every figure the card shows is in its folder
         assert (path.parent / figure).is_file()
 

@@ -96,5 +96,6 @@ def plot_training_curves(log: str | Path, path: str | Path) -> Path:
             lax.plot(*zip(*pts), linewidth=1, label=key)
     lax.set_xlabel("training step")
     lax.set_ylabel("training loss")
-    lax.legend(fontsize=9)
+    if lax.lines:
+        lax.legend(fontsize=9)
     return save_figure(fig, path, dpi=90, bbox_inches="tight")

@@ -125,5 +125,65 @@ PRETRAINED: list[dict] = [
         "repo_id": "hepzoo/epic-gan-jetnet150-top",
         "revision": "main",
         "tag": "jetnet150-top"
+    },
+    {
+        "dataset": "jetnet30-top",
+        "description": "EPiC-GAN on JetNet30-like top jets (CPU-trained, see card)",
+        "files": {
+            "README.md": "3725d5d2771a50f7b9a14f95cee45881efb44edb9aa68cf53cbb4d278e2b6f72",
+            "config.json": "0e163ca0216540e652b658d076a144d699b042579825b9a96a94d0e0e5b889f2",
+            "model.safetensors": "d801244ed795cec033bb68f00ee427b3347e622ae59e744c58e4f7737b78cbd0"
+        },
+        "license": "mit",
+        "metrics": {
+            "fpd": {
+                "error": 0.00014109507861315713,
+                "truth": 0.0001909360230038765,
+                "value": 0.004071847052849242
+            },
+            "kpd": {
+                "error": 0.00028383414315387196,
+                "truth": -6.464683548923489e-06,
+                "value": 0.0004904896537294423
+            },
+            "w1efp": {
+                "error": 2.585065613566299e-06,
+                "truth": 1.007757917829299e-05,
+                "value": 6.77603674604488e-05
+            },
+            "w1m": {
+                "error": 4.676317516506459e-05,
+                "truth": 0.0004822000381159854,
+                "value": 0.0021513294289611734
+            },
+            "w1p": {
+                "components": {
+                    "eta_rel": {
+                        "error": 0.00016795876553145586,
+                        "truth": 0.0011609720214038565,
+                        "truth_error": 0.00012990114239313038,
+                        "value": 0.002453461247541289
+                    },
+                    "phi_rel": {
+                        "error": 0.00017352851311042234,
+                        "truth": 0.0015589552930840094,
+                        "truth_error": 0.00011880750139560581,
+                        "value": 0.002058776100927487
+                    },
+                    "pt_rel": {
+                        "error": 4.478108307122493e-05,
+                        "truth": 0.00019457720491113217,
+                        "truth_error": 3.15174149178756e-05,
+                        "value": 0.0009355874463901322
+                    }
+                },
+                "error": 0.0001418069546745346,
+                "truth": 0.0009715015064663328,
+                "value": 0.0018159415982863028
+            }
+        },
+        "repo_id": "hepzoo/epic-gan-jetnet30-top",
+        "revision": "main",
+        "tag": "jetnet30-top"
     }
 ]

@@ -35,27 +35,36 @@ def test_card_has_metrics_beside_the_truth_floor(tag):
     assert hepzoo.info(f"epic-gan/{tag}")["metrics"] == metrics
 
 
+# each card's held-out reference, made as its "Reproduce with" command says
+CARD_REFERENCES = {
+    "jetnet150-top": ("jetnet150-top", 5000, {"detector": "cms", "radius": 0.8}),  # JetNet's documented recipe
+    "jetnet30-top": ("jetnet30-top", 10_000, {}),  # data make's default recipe (particle level, R = 0.4)
+}
+
+
 @pytest.mark.slow
-def test_top_card_w1m_is_reproduced_on_held_out_jets(tmp_path):
+@pytest.mark.parametrize("tag", sorted(t for t in CARD_REFERENCES if t in TAGS))
+def test_top_card_w1m_is_reproduced_on_held_out_jets(tag, tmp_path):
     pytest.importorskip("pythia8mc")
     from hepzoo.data.datasets import make_dataset
     from hepzoo.evaluation import evaluate
 
-    reference = make_dataset(  # the card's reference: the documented recipe, as the card's command says
-        "jetnet150-top", 5000, tmp_path / "test-top.h5", seed=2, workers=2, progress=False, detector="cms", radius=0.8
-    )
+    dataset, n, recipe = CARD_REFERENCES[tag]
+    folder = hepzoo.locate(f"epic-gan/{tag}")
+    assert f"hepzoo data make {dataset} -n {n} --seed 2 " in (folder / "README.md").read_text()
+    reference = make_dataset(dataset, n, tmp_path / "test.h5", seed=2, workers=2, progress=False, **recipe)
     import torch
 
     threads = torch.get_num_threads()
-    torch.set_num_threads(2)  # the card was sampled with two threads (float sums depend on the split)
+    torch.set_num_threads(2)  # the cards were sampled with two threads (float sums depend on the split)
     try:
-        jets = hepzoo.load("epic-gan/jetnet150-top").sample(10_000, seed=1, device="cpu")
+        jets = hepzoo.load(f"epic-gan/{tag}").sample(10_000, seed=1, device="cpu")
     finally:
         torch.set_num_threads(threads)
     result = evaluate(jets, reference, metrics=("w1m",), truth_split=False, seed=0)
-    card = hepzoo.info("epic-gan/jetnet150-top")["metrics"]["w1m"]
-    # the card was sampled one dense call per multiplicity; packed sampling gives the same jets up to
-    # float summation order (3.6e-7), which moves W1M by far less than this
+    card = hepzoo.info(f"epic-gan/{tag}")["metrics"]["w1m"]
+    # the jetnet150 card was sampled one dense call per multiplicity; packed sampling gives the same
+    # jets up to float summation order (3.6e-7), which moves W1M by far less than this
     assert result["gen_vs_reference"]["w1m"]["value"] == pytest.approx(card["value"], rel=1e-6)
 
 
