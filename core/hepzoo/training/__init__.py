@@ -32,6 +32,7 @@ _EXPORTS = {
     "main_train": "hepzoo.training.cli",
     "build_train_parser": "hepzoo.training.cli",
     "recipe_for": "hepzoo.training.cli",
+    "generate_jets": "hepzoo.training.jet_validation",
     "training_summary": "hepzoo.training.curves",
     "plot_training_curves": "hepzoo.training.curves",
     "LOG": "hepzoo.training.engine",

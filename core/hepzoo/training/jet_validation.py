@@ -4,8 +4,9 @@ The authors select EPiC-GAN models on W1M alone (arXiv:2301.08128, Sec. 4); the 
 and EFPs are scored as well here, so a checkpoint with the right masses but wrong constituents is
 not chosen. EFPs cost about a second per thousand 150-particle jets on one core, so W1EFP
 compares the first ``efp_jets`` reference and generated jets (the reference's EFPs computed once).
-A model validated this way has a multiplicity prior (``model.prior``) and
-``model.generate_points(counts, generator, device) -> (x, mask)``.
+A model validated this way is a point-cloud model with an ``n_particles`` condition and a
+multiplicity prior (``model.prior``); its jets come from the core generation path
+(:func:`generate_jets`, the model's default sampler).
 """
 
 from __future__ import annotations
@@ -16,7 +17,23 @@ import torch
 from hepzoo.metrics import W1EFP_INDICES, bootstrap_w1, efps, w1m, w1p
 from hepzoo.samples import Samples
 
-__all__ = ["JetValidator"]
+__all__ = ["JetValidator", "generate_jets"]
+
+
+@torch.no_grad()
+def generate_jets(model, counts, generator: torch.Generator, device="cpu", steps: int | None = None):
+    """Jets of the given multiplicities ``[B]``: ``(x [B, P, F], mask [B, P])``, through the core path.
+
+    The model's default sampler with ``steps`` (default: the model's own), noise from ``generator``
+    on its device: what every jet family's validation and tests sample with.
+    """
+    from hepzoo.plugins import get_registry
+
+    device = torch.device(device)
+    counts = torch.as_tensor(counts).round().long().clamp(1, model.config.max_particles).cpu()
+    spec = get_registry().sampler_spec(model.default_sampler)
+    grid = spec.make_grid(model.objective, steps or model.default_steps, device)
+    return model.generate_batch(len(counts), {"n_particles": counts}, spec, grid, generator, device)
 
 
 class JetValidator:
@@ -27,12 +44,12 @@ class JetValidator:
         self._ref = (reference.x, reference.mask)
         self._ref_efps = efps(reference.x[:efp_jets], reference.mask[:efp_jets], indices=W1EFP_INDICES)
 
-    def __call__(self, model, device, seed: int, runs: int = 1) -> dict[str, float]:
-        """Generate ``runs`` sets as large as the reference (fixed noise) and compare each."""
+    def __call__(self, model, device, seed: int, runs: int = 1, steps: int | None = None) -> dict[str, float]:
+        """Generate ``runs`` sets as large as the reference (fixed noise, ``steps`` sampler steps) and compare each."""
         gen = torch.Generator().manual_seed(seed)  # CPU noise: the same jets on any device
         n = len(self.reference)
         counts = model.prior.sample(n * runs, gen)["n_particles"]
-        x, mask = model.generate_points(counts, gen, device)
+        x, mask = generate_jets(model, counts, gen, device, steps)
         gen_efps = efps(x[: self.efp_jets], mask[: self.efp_jets], indices=W1EFP_INDICES)
         kw = {"num_eval_samples": n, "num_batches": runs, "seed": seed}
         kw_efp = {**kw, "num_eval_samples": len(self._ref_efps)}

@@ -168,13 +168,9 @@ class EpicGanModel(Model):
         multiplicity, in increasing order; for each, global then local noise is drawn from
         ``generator`` (on its device).
         """
-        from hepzoo.plugins import get_registry
+        from hepzoo.training import generate_jets
 
-        device = torch.device(device)
-        counts = torch.as_tensor(counts).round().long().clamp(1, self.config.max_particles).cpu()
-        spec = get_registry().sampler_spec("one-shot")
-        grid = spec.make_grid(self.objective, 1, device)
-        return self.generate_batch(len(counts), {"n_particles": counts}, spec, grid, generator, device)
+        return generate_jets(self, counts, generator, device)
 
 
 class _Bfloat16(torch.nn.Module):

@@ -121,18 +121,6 @@ class MdmaBase(Model):
         """bfloat16 autocast on ``device`` when ``autocast_bf16`` is set."""
         return torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=self.autocast_bf16)
 
-    @torch.no_grad()
-    def generate_points(self, counts: torch.Tensor, generator: torch.Generator,
-                        device: torch.device | str = "cpu") -> tuple[np.ndarray, np.ndarray]:
-        """Jets with the given multiplicities ``[B]`` through the core path with the default sampler: ``(x, mask)``."""
-        from hepzoo.plugins import get_registry
-
-        device = torch.device(device)
-        counts = torch.as_tensor(counts).round().long().clamp(1, self.config.max_particles).cpu()
-        spec = get_registry().sampler_spec(self.default_sampler)
-        grid = spec.make_grid(self.objective, self.default_steps, device)
-        return self.generate_batch(len(counts), {"n_particles": counts}, spec, grid, generator, device)
-
 
 class MdmaModel(MdmaBase):
     """MDMA GAN (Käch, Melzer-Pellmann et al., arXiv:2305.15254): ``G(z)`` with per-particle noise ``z [B, n, 3]``.

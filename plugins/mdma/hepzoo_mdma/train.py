@@ -127,10 +127,11 @@ class _MdmaRecipeBase(Recipe):
                       generator: torch.Generator) -> Sequence[torch.Tensor]:
         return epoch_batches(prepared, batch_size, generator)
 
-    def validate(self, model: MdmaBase, valid: Samples, device: torch.device, seed: int) -> dict[str, float]:
+    def validate(self, model: MdmaBase, valid: Samples, device: torch.device, seed: int,
+                 steps: int | None = None) -> dict[str, float]:
         if self._validator is None or self._validator.reference is not valid:
             self._validator = JetValidator(valid, efp_jets=self.args["valid_efp_jets"])
-        return self._validator(model, device, seed, runs=self.args["valid_runs"])
+        return self._validator(model, device, seed, runs=self.args["valid_runs"], steps=steps)
 
 
 class MdmaRecipe(_MdmaRecipeBase):
@@ -218,8 +219,4 @@ class MdmaFmRecipe(_MdmaRecipeBase):
         """W1 metrics of jets sampled with ``--valid-steps`` midpoint steps (the model's own default is kept)."""
         if self.args["valid_steps"] < 1:
             raise ConfigError(f"--valid-steps must be >= 1, got {self.args['valid_steps']}")
-        model.default_steps = self.args["valid_steps"]
-        try:
-            return super().validate(model, valid, device, seed)
-        finally:
-            del model.default_steps
+        return super().validate(model, valid, device, seed, steps=self.args["valid_steps"])
