@@ -10,6 +10,7 @@ _EXPORTS = {
     "data_dir": "hepzoo.data.datasets",
     "get_dataset": "hepzoo.data.datasets",
     "split_indices": "hepzoo.data.datasets",
+    "training_split": "hepzoo.data.datasets",
     "load_dataset": "hepzoo.data.datasets",
     "make_dataset": "hepzoo.data.datasets",
     "read_jetnet": "hepzoo.data.jetnet_io",

@@ -23,6 +23,7 @@ __all__ = [
     "data_dir",
     "get_dataset",
     "split_indices",
+    "training_split",
     "load_dataset",
     "make_dataset",
 ]
@@ -72,6 +73,27 @@ def split_indices(n: int, fractions=(0.7, 0.15, 0.15), seed: int = 42) -> dict[s
     perm = np.random.default_rng(seed).permutation(n)
     cuts = np.cumsum([int(round(f * n)) for f in fractions[:-1]])
     return dict(zip(SPLITS, np.split(perm, cuts)))
+
+
+def training_split(
+    data: str | Path, read: Callable[[Path], Samples], max_events: int | None = None
+) -> tuple[Samples, Samples]:
+    """``(train, valid)`` of a file (``read``, then the fixed 70/15/15 split, seed 42) or a registered dataset.
+
+    ``max_events`` keeps the file's first events (of a dataset: the same share of each split), for
+    quick runs; every family trains on the split its cards' validation and test sets come from.
+    """
+    path = Path(data)
+    if path.suffix in (".h5", ".hdf5") or path.exists():
+        events = read(path)
+        if max_events:
+            events = events[:max_events]
+        split = split_indices(len(events), (0.7, 0.15, 0.15), seed=42)
+        return events[np.sort(split["train"])], events[np.sort(split["valid"])]
+    train, valid = load_dataset(data, "train"), load_dataset(data, "valid")
+    if max_events:
+        train, valid = train[: int(0.7 * max_events)], valid[: int(0.15 * max_events)]
+    return train, valid
 
 
 def dataset_file(spec: DatasetSpec, path: str | Path | None = None) -> Path:

@@ -101,19 +101,9 @@ class CaloDiffusionRecipe(Recipe):
 
 def load_training_data(data: str, max_showers: int | None = None) -> tuple[Samples, Samples]:
     """``(train, valid)`` from a CaloChallenge HDF5 file (70/15/15 split, seed 42) or a registered dataset."""
-    from hepzoo.data import load_dataset, read_calochallenge, split_indices
+    from hepzoo.data import read_calochallenge, training_split
 
-    path = Path(data)
-    if path.suffix in (".h5", ".hdf5") or path.exists():
-        showers = read_calochallenge(path)
-        if max_showers:
-            showers = showers[:max_showers]
-        split = split_indices(len(showers), (0.7, 0.15, 0.15), seed=42)
-        train_set, valid_set = showers[np.sort(split["train"])], showers[np.sort(split["valid"])]
-    else:
-        train_set, valid_set = load_dataset(data, "train"), load_dataset(data, "valid")
-        if max_showers:
-            train_set, valid_set = train_set[: int(0.7 * max_showers)], valid_set[: int(0.15 * max_showers)]
+    train_set, valid_set = training_split(data, read_calochallenge, max_showers)
     if len(train_set) < 2 or len(valid_set) < 1:
         raise InvalidDataError(
             f"too few showers to train on ({len(train_set)} train, {len(valid_set)} valid); pass more data"
