@@ -258,21 +258,9 @@ class Model(nn.Module, abc.ABC):
         events are the same); a request whose conditions cannot fit in memory is refused up front.
         Each batch's ``meta`` holds ``seconds`` spent so far.
         """
-        from hepzoo.plugins.manager import get_registry
-
         n = positive_int("n", n)
         batch_size = positive_int("batch_size", self.default_batch_size if batch_size is None else batch_size)
-        sampler_name = sampler or self.default_sampler
-        spec = get_registry().sampler_spec(sampler_name)
-        spec.check(self.law)
-        options = spec.check_options(sampler_options)
-        if steps is None:
-            steps = self.default_steps if sampler_name == self.default_sampler else spec.default_steps
-        steps = positive_int("steps", steps)
-        if not spec.takes_steps and steps != 1:
-            raise ConfigError(
-                f"the {sampler_name} sampler makes events in one pass and takes no steps; drop steps={steps} (--steps)"
-            )
+        sampler_name, spec, steps, options = self.sampling_plan(sampler, steps, **sampler_options)
         dev = resolve_device(device)
         seed = check_seed(seed)
         _check_condition_memory(n, len(self.conditions))
@@ -311,6 +299,29 @@ class Model(nn.Module, abc.ABC):
                 )
         finally:
             bar.close()
+
+    def sampling_plan(
+        self, sampler: str | None = None, steps: int | None = None, **sampler_options: Any
+    ) -> tuple[str, SamplerSpec, int, dict[str, Any]]:
+        """``(name, spec, steps, options)`` that ``sample`` would use; refuses what it would refuse, without sampling.
+
+        The sampler must accept this model's law, its options must be the sampler's own and
+        ``steps`` a positive integer (1 for a one-pass sampler); default steps as ``sample``'s.
+        """
+        from hepzoo.plugins.manager import get_registry
+
+        sampler_name = sampler or self.default_sampler
+        spec = get_registry().sampler_spec(sampler_name)
+        spec.check(self.law)
+        options = spec.check_options(sampler_options)
+        if steps is None:
+            steps = self.default_steps if sampler_name == self.default_sampler else spec.default_steps
+        steps = positive_int("steps", steps)
+        if not spec.takes_steps and steps != 1:
+            raise ConfigError(
+                f"the {sampler_name} sampler makes events in one pass and takes no steps; drop steps={steps} (--steps)"
+            )
+        return sampler_name, spec, steps, options
 
     def _condition_arrays(self, conds: dict[str, torch.Tensor]) -> dict[str, np.ndarray]:
         """Drawn conditions as arrays: int64 for declared integer and categorical ones."""

@@ -357,9 +357,19 @@ def _read_notes(path: str) -> str:
 
 
 def cmd_release(args) -> int:
+    """One reference file (the model's own prior), or ``NAME=VALUE:FILE`` per value: an id per value of a condition."""
     from hepzoo.hub.card import ModelCard
+    from hepzoo.hub.condition_release import parse_references, release_by_condition
+    from hepzoo.hub.fidelity import parse_fidelity
     from hepzoo.hub.release import release
 
+    reference = parse_references(args.reference)  # the syntax of every input first, before any work
+    fidelity = {}
+    if args.fidelity is not None:
+        from hepzoo.config import positive_int
+
+        fidelity = {"fidelity": parse_fidelity(args.fidelity), "fidelity_device": args.fidelity_device,
+                    "fidelity_n": positive_int("--fidelity-n", args.fidelity_n)}
     card = ModelCard(
         title=args.title or "",
         description=args.description or "",
@@ -368,9 +378,10 @@ def cmd_release(args) -> int:
         papers=tuple(args.paper or ()),
         body=_read_notes(args.notes) if args.notes else "",
     )
-    out = release(args.directory, args.output, args.reference, tag=args.tag, n=args.n, seed=args.seed,
-                  card=card, reference_command=args.reference_command or "", repo_id=args.repo_id or "",
-                  plots=not args.no_plots, train_log=args.train_log)
+    run = release if isinstance(reference, str) else release_by_condition
+    out = run(args.directory, args.output, reference, tag=args.tag, n=args.n, seed=args.seed,
+              card=card, reference_command=args.reference_command or "", repo_id=args.repo_id or "",
+              plots=not args.no_plots, train_log=args.train_log, **fidelity)
     print(json.dumps({k: v for k, v in out.items() if k != "registry"}, indent=2))
     print("registry entry:\n" + out["registry"])
     return 0
@@ -470,7 +481,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--dry-run", action="store_true")
     s = sub.add_parser("release", help="evaluate a trained model on held-out data and write its Hub folder + card")
     s.add_argument("directory", help="the trained model folder (save_pretrained)")
-    s.add_argument("--reference", required=True, help="held-out reference file")
+    s.add_argument("--reference", required=True, action="append", metavar="FILE | NAME=VALUE:FILE",
+                   help="held-out reference file; or, once per value of a categorical condition, NAME=VALUE:FILE "
+                   "(e.g. --reference type=top:top.h5 --reference type=gluon:gluon.h5): the card holds each value's "
+                   "metrics and the id TAG-VALUE pins it")
     s.add_argument("--tag", required=True)
     s.add_argument("-o", "--output", required=True, help="e.g. registry/FAMILY/TAG")
     s.add_argument("-n", type=int, default=10_000)
@@ -485,6 +499,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--repo-id")
     s.add_argument("--train-log", help="the run's train_log.jsonl (or run folder): training curves on the card")
     s.add_argument("--no-plots", action="store_true", help="a card without figures")
+    s.add_argument("--fidelity", metavar="'SAMPLER:STEPS,... ...'",
+                   help="time-vs-fidelity table, e.g. 'heun:5,10,20,50,100 dpmpp-2m:10,20' "
+                   "(students: 'multistep-consistency:1,3,5'): events/s and W1M per point, on the first reference")
+    s.add_argument("--fidelity-n", type=int, default=10_000, help="events per fidelity point (default 10000)")
+    s.add_argument("--fidelity-device", default="cpu", help="device the fidelity points are timed on (default cpu)")
     s = sub.add_parser("mirror", help="copy verified models into a folder for offline clusters")
     s.add_argument("models", nargs="+")
     s.add_argument("-o", "--output", required=True)

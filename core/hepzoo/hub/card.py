@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from hepzoo.errors import ConfigError
+
 if TYPE_CHECKING:
     from hepzoo.conditions import Condition
 
-__all__ = ["ModelCard", "parse_front_matter", "condition_dict"]
+__all__ = ["ModelCard", "parse_front_matter", "condition_dict", "card_metrics"]
 
 
 @attrs.define
@@ -26,6 +28,10 @@ class ModelCard:
     papers: tuple[str, ...] = ()
     metrics: dict[str, Any] = attrs.field(factory=dict)
     body: str = ""
+    metrics_by_condition: dict[str, dict[str, dict[str, Any]]] = attrs.field(factory=dict)
+    """``{condition: {label: metrics}}``: a model released once per value of a condition (``card_metrics``)."""
+    fidelity: dict[str, Any] = attrs.field(factory=dict)
+    """The time-vs-fidelity measurement of ``hepzoo release --fidelity`` (``hepzoo.hub.fidelity``)."""
 
     def render(self, family: str, tag: str | None, conditions: Sequence[Condition] = ()) -> str:
         """The README.md; ``conditions`` (the model's declared ones) get a table and the front matter."""
@@ -38,6 +44,12 @@ class ModelCard:
         if self.metrics:
             lines += ["metrics:"] + [f"- {json.dumps(m)}" for m in self.metrics]
             lines += [f"hepzoo_metrics: {json.dumps(self.metrics, sort_keys=True)}"]
+        if self.metrics_by_condition:
+            names = dict.fromkeys(m for by in self.metrics_by_condition.values() for v in by.values() for m in v)
+            lines += [] if self.metrics else ["metrics:"] + [f"- {json.dumps(m)}" for m in names]
+            lines += [f"hepzoo_metrics_by_condition: {json.dumps(self.metrics_by_condition, sort_keys=True)}"]
+        if self.fidelity:
+            lines += [f"hepzoo_fidelity: {json.dumps(self.fidelity, sort_keys=True)}"]
         if conditions:
             lines += [f"hepzoo_conditions: {json.dumps([condition_dict(c) for c in conditions])}"]
         lines += ["---", ""]
@@ -82,6 +94,25 @@ def _conditions_section(conditions: Sequence[Condition]) -> list[str]:
     for c in conditions:
         lines.append(f"| {c.name} | {c.kind} | {c.unit or '-'} | {c.describe()} | {c.description or '-'} |")
     return [*lines, ""]
+
+
+def card_metrics(front: dict[str, Any], pinned_conditions: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The card's metrics for one id: ``hepzoo_metrics``, or with pins the per-value entry of ``hepzoo_metrics_by_condition``.
+
+    ``front`` is ``parse_front_matter``'s result; ``pinned_conditions`` (e.g. ``{"type": "top"}``,
+    by label as the card writes them) pick the metrics of the id that pins that value.
+    """
+    if not pinned_conditions:
+        return dict(front.get("hepzoo_metrics") or {})
+    by = front.get("hepzoo_metrics_by_condition") or {}
+    if len(pinned_conditions) != 1:
+        raise ConfigError(f"a card holds metrics per value of one condition; {pinned_conditions} pins several")
+    ((name, value),) = pinned_conditions.items()
+    if str(value) not in by.get(name, {}):
+        held = {k: sorted(v) for k, v in by.items()}
+        raise ConfigError(f"the card holds no metrics for {name}={value} (it has {held or 'none per condition'}); "
+                          "release the model with --reference NAME=VALUE:FILE for that value")
+    return dict(by[name][str(value)])
 
 
 def parse_front_matter(text: str) -> dict[str, Any]:

@@ -20,9 +20,11 @@ from hepzoo.hub.local import load_pretrained, save_pretrained
 from hepzoo.hub.publish import registry_snippet
 
 if TYPE_CHECKING:
+    from hepzoo.hub.fidelity import FidelityPoint
     from hepzoo.plugins.specs import EvaluatorSpec
 
-__all__ = ["release", "release_card", "metrics_table", "evaluation_section", "figures_section", "CARD_PLOTS"]
+__all__ = ["release", "release_card", "metrics_table", "evaluation_section", "evaluation_text", "figures_section",
+           "metric_summary", "reproduce_block", "load_for_release", "CARD_PLOTS"]
 
 
 def _cell(entry: dict[str, Any] | None, scale: float, part: int | None = None) -> str:
@@ -68,10 +70,14 @@ def metrics_table(result: dict[str, Any], evaluator: EvaluatorSpec | None = None
 
 def evaluation_section(result: dict[str, Any], n: int, seed: int, evaluator: EvaluatorSpec | None = None) -> str:
     """The card's evaluation section: what was compared, what the errors mean, the metric table."""
+    return "## Evaluation on held-out data\n\n" + evaluation_text(result, n, seed, evaluator)
+
+
+def evaluation_text(result: dict[str, Any], n: int, seed: int, evaluator: EvaluatorSpec | None = None) -> str:
+    """What was compared, what the errors mean, then the metric table (a section's text, without its heading)."""
     spec = evaluator or _evaluator(result)
     note = f" {spec.errors_note}" if spec.errors_note else ""
     return (
-        "## Evaluation on held-out data\n\n"
         f"{n} generated events (seed {seed}) against {result['n_reference']} held-out reference "
         f"events; the truth column compares two disjoint halves of the reference "
         f"({result.get('truth_split_size')} each), the noise floor of each metric.{note}\n\n"
@@ -79,7 +85,7 @@ def evaluation_section(result: dict[str, Any], n: int, seed: int, evaluator: Eva
     )
 
 
-def _summary(result: dict[str, Any], spec: EvaluatorSpec | None = None) -> dict[str, Any]:
+def metric_summary(result: dict[str, Any], spec: EvaluatorSpec | None = None) -> dict[str, Any]:
     """The card's front-matter figures: each metric's mean, error and truth value (and its named entries)."""
     spec = spec or _evaluator(result)
     out = {}
@@ -126,31 +132,42 @@ def release_card(
     reference_command: str = "",
     notes: str = "",
     figures: Sequence[tuple[str, str]] = (),
+    fidelity_text: str = "",
 ) -> ModelCard:
-    """The model card of a release: ``card``'s text, the evaluation section, the reproducing commands, figures."""
+    """The model card of a release: ``card``'s text, the evaluation section, the reproducing commands, figures.
+
+    ``fidelity_text``: the time-vs-fidelity section (``hepzoo.hub.fidelity.fidelity_section``), after the commands.
+    """
     card = card or ModelCard()
-    reproduce = "\n".join(
-        [
-            "```bash",
-            *([reference_command] if reference_command else []),
-            f"hepzoo sample {model_id} -n {n} --seed {seed} --device cpu -o generated.h5",
-            f"hepzoo evaluate generated.h5 --reference {shlex.quote(str(Path(reference).name))}",
-            "```",
-        ]
-    )
     card.body = "\n\n".join(
         part
         for part in [
             card.body.strip(),
             evaluation_section(result, n, seed),
-            "Reproduce with:\n\n" + reproduce,
+            "Reproduce with:\n\n" + reproduce_block(model_id, reference, n=n, seed=seed,
+                                                     reference_command=reference_command),
+            fidelity_text,
             notes.strip(),
             figures_section(figures),
         ]
         if part
     )
-    card.metrics = _summary(result, _evaluator(result))
+    card.metrics = metric_summary(result, _evaluator(result))
     return card
+
+
+def reproduce_block(model_id: str, reference: str | Path, *, n: int, seed: int, reference_command: str = "",
+                    generated: str = "generated.h5") -> str:
+    """The bash block that remakes a card's figures: (make the reference), sample the id on the CPU, evaluate."""
+    return "\n".join(
+        [
+            "```bash",
+            *([reference_command] if reference_command else []),
+            f"hepzoo sample {model_id} -n {n} --seed {seed} --device cpu -o {generated}",
+            f"hepzoo evaluate {generated} --reference {shlex.quote(str(Path(reference).name))}",
+            "```",
+        ]
+    )
 
 
 CARD_PLOTS = ("particle_eta_rel", "particle_phi_rel", "particle_pt_rel", "jet_mass_rel", "multiplicity",
@@ -158,32 +175,9 @@ CARD_PLOTS = ("particle_eta_rel", "particle_phi_rel", "particle_pt_rel", "jet_ma
 """The evaluation plots a card shows (those the evaluator wrote), in this order."""
 
 
-def release(
-    model_dir: str | Path,
-    out_dir: str | Path,
-    reference: str | Path,
-    *,
-    tag: str,
-    n: int = 10_000,
-    seed: int = 1,
-    card: ModelCard | None = None,
-    reference_command: str = "",
-    repo_id: str = "",
-    notes: str = "",
-    plots: bool = True,
-    train_log: str | Path | None = None,
-    **evaluate_options: Any,
-) -> dict[str, Any]:
-    """Evaluate ``model_dir`` against ``reference`` and write ``out_dir`` (config, weights, card, figures).
-
-    With ``plots`` the card shows the evaluation's histograms (``CARD_PLOTS``) and, given the run's
-    ``train_log`` (``train_log.jsonl`` or its run folder), its training curves; figures live in the
-    folder's ``figures/``, as on the Hub. ``evaluate_options`` go to ``hepzoo.evaluate`` (e.g. ``metrics``).
-    """
-    import tempfile
-
+def load_for_release(model_dir: str | Path, out_dir: str | Path, tag: str, train_log: str | Path | None = None):
+    """The model to release, tagged; a bad ``out_dir`` or a ``train_log`` of another run is refused before any work."""
     from hepzoo.atomic import check_folder_target
-    from hepzoo.evaluation import evaluate
     from hepzoo.hub.local import is_model_folder
 
     check_folder_target(out_dir, is_model_folder, what="hepzoo model folder")  # before any work
@@ -200,11 +194,54 @@ def release(
         if family is not None and family != model.family:
             raise InvalidDataError(f"{train_log} is the log of a {family} run, but {model_dir} is a {model.family} "
                                    "model; pass the train_log.jsonl of the run that trained this model")
+    return model
+
+
+def release(
+    model_dir: str | Path,
+    out_dir: str | Path,
+    reference: str | Path,
+    *,
+    tag: str,
+    n: int = 10_000,
+    seed: int = 1,
+    card: ModelCard | None = None,
+    reference_command: str = "",
+    repo_id: str = "",
+    notes: str = "",
+    plots: bool = True,
+    train_log: str | Path | None = None,
+    fidelity: Sequence[FidelityPoint] = (),
+    fidelity_n: int = 10_000,
+    fidelity_device: str = "cpu",
+    **evaluate_options: Any,
+) -> dict[str, Any]:
+    """Evaluate ``model_dir`` against ``reference`` and write ``out_dir`` (config, weights, card, figures).
+
+    With ``plots`` the card shows the evaluation's histograms (``CARD_PLOTS``) and, given the run's
+    ``train_log`` (``train_log.jsonl`` or its run folder), its training curves; figures live in the
+    folder's ``figures/``, as on the Hub. ``evaluate_options`` go to ``hepzoo.evaluate`` (e.g. ``metrics``).
+    ``fidelity`` (``hepzoo.hub.fidelity.parse_fidelity``) adds the time-vs-fidelity table of
+    ``fidelity_n`` events per point, timed on ``fidelity_device``.
+    """
+    import tempfile
+
+    from hepzoo.evaluation import evaluate, load_samples
+    from hepzoo.hub.fidelity import check_fidelity, measure_fidelity
+
+    model = load_for_release(model_dir, out_dir, tag, train_log)
+    held_out: Any = reference
+    if fidelity:
+        from hepzoo.config import positive_int
+
+        positive_int("fidelity_n", fidelity_n)
+        check_fidelity(model, fidelity)
+        held_out = load_samples(reference)  # read once, for the evaluation and every fidelity point
     start = time.perf_counter()
     samples = model.sample(n, seed=seed, device="cpu")
     seconds = time.perf_counter() - start
     with tempfile.TemporaryDirectory(prefix="hepzoo-release-") as tmp:
-        result = evaluate(samples, reference, tmp if plots else None, seed=0, **evaluate_options)
+        result = evaluate(samples, held_out, tmp if plots else None, seed=0, **evaluate_options)
         written = {Path(p).stem: Path(p) for p in result.get("plots", ())}
         figures = [(name.replace("_", " "), f"figures/{name}.png") for name in CARD_PLOTS if name in written]
         if plots and train_log is not None:
@@ -212,13 +249,31 @@ def release(
 
             written["training_curves"] = plot_training_curves(train_log, Path(tmp) / "training_curves.png")
             figures.append(("training curves", "figures/training_curves.png"))
+        measured = {}
+        if fidelity:
+            measured = measure_fidelity(model, fidelity, held_out, n=fidelity_n, seed=seed,
+                                        device=fidelity_device, reference_name=Path(reference).name,
+                                        **evaluate_options)
         card = release_card(result, f"{model.family}/{tag}", reference, n=n, seed=seed, card=card,
-                            reference_command=reference_command, notes=notes, figures=figures)
+                            reference_command=reference_command, notes=notes, figures=figures,
+                            fidelity_text=fidelity_text(measured, result))
+        card.fidelity = measured
         extra = {rel: written[Path(rel).stem] for _, rel in figures}
         folder = save_pretrained(model, out_dir, card=card, extra_files=extra)
     return {
         "folder": str(folder),
         "metrics": card.metrics,
         "cpu_sampling_events_per_s": n / seconds,
+        **({"fidelity": measured} if measured else {}),
         "registry": registry_snippet(folder, repo_id or f"hepzoo/{model.family}-{tag}"),
     }
+
+
+def fidelity_text(measured: dict[str, Any], result: dict[str, Any]) -> str:
+    """The time-vs-fidelity section of a card, labelled and scaled as the evaluator of ``result`` says ("" without)."""
+    if not measured:
+        return ""
+    from hepzoo.hub.fidelity import fidelity_section
+
+    spec = _evaluator(result)
+    return fidelity_section(measured, spec.label(measured["metric"]), spec.scale(measured["metric"]))
