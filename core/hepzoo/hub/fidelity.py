@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from hepzoo.errors import ConfigError
+from hepzoo.errors import ConfigError, HepzooError
 
 if TYPE_CHECKING:
     from hepzoo.model import Model
@@ -67,7 +67,7 @@ def check_fidelity(model: Model, points: Sequence[FidelityPoint], metric: str = 
     for point in points:
         try:
             model.sampling_plan(point.sampler, point.steps)
-        except ConfigError as exc:
+        except HepzooError as exc:  # unknown sampler, a law it does not integrate, steps it cannot take
             raise type(exc)(f"--fidelity {point.sampler}:{point.steps}: {exc}") from None
 
 

@@ -65,13 +65,13 @@ def registry():
     return reg
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")  # a plain function: shareable by module-scoped fixtures
 def make_jets():
     """``make_jets(n_jets, max_particles, seed) -> Samples`` of synthetic jets of every type."""
     return synthetic_jets
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")  # a plain function: shareable by module-scoped fixtures
 def make_model():
     """``make_model(cls, jets, attention) -> a small fitted model`` with an output layer that is not zero."""
 
@@ -84,7 +84,7 @@ def make_model():
     return make
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")  # a plain function: shareable by module-scoped fixtures
 def small():
     """``small(attention, max_particles) -> PcDroidConfig`` of a tiny network."""
     return small_config
