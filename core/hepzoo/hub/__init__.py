@@ -13,6 +13,7 @@ _EXPORTS = {
     "CARD_NAME": "hepzoo.hub.local",
     "ModelCard": "hepzoo.hub.card",
     "parse_front_matter": "hepzoo.hub.card",
+    "card_metrics": "hepzoo.hub.card",
     "read_checkpoint": "hepzoo.hub.checkpoint",
     "sha256_file": "hepzoo.hub.integrity",
     "git_blob_sha1": "hepzoo.hub.integrity",
@@ -24,6 +25,10 @@ _EXPORTS = {
     "registry_snippet": "hepzoo.hub.publish",
     "release_card": "hepzoo.hub.release",
     "metrics_table": "hepzoo.hub.release",
+    "release_by_condition": "hepzoo.hub.condition_release",
+    "pretrained_entries": "hepzoo.hub.condition_release",
+    "parse_fidelity": "hepzoo.hub.fidelity",
+    "measure_fidelity": "hepzoo.hub.fidelity",
 }
 __all__ = list(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -28,6 +28,7 @@ from hepzoo.hub.integrity import sha256_file
 from hepzoo.hub.local import CARD_NAME, CONFIG_NAME, WEIGHTS_NAME, is_model_folder, save_pretrained
 from hepzoo.hub.release import (
     CARD_PLOTS,
+    _cell,
     _evaluator,
     evaluation_text,
     fidelity_text,
@@ -41,10 +42,11 @@ if TYPE_CHECKING:
     from hepzoo.conditions import Condition
     from hepzoo.hub.fidelity import FidelityPoint
     from hepzoo.model import Model
+    from hepzoo.plugins.specs import EvaluatorSpec
     from hepzoo.samples import Samples
 
 __all__ = ["ConditionReference", "parse_references", "resolve_references", "release_by_condition",
-           "pinned_folder", "pretrained_entries"]
+           "pinned_folder", "pretrained_entries", "overview_table"]
 
 _SPEC = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=([^:=/\\]+):(.+)$")
 
@@ -245,13 +247,14 @@ def release_by_condition(
 
     family = model.family
     by_value: dict[str, dict[str, Any]] = {}
-    sections, extra = [], {}
+    sections, extra, results = [], {}, {}
     with tempfile.TemporaryDirectory(prefix="hepzoo-release-") as tmp:
         for ref, label, index, reference in zip(references, labels, indices, held_out):
             samples = model.sample(n, cond={condition.name: index}, seed=seed, device="cpu")
             plot_dir = Path(tmp) / label if plots else None
             result = evaluate(samples, reference, plot_dir, seed=0, **evaluate_options)
             by_value[label] = metric_summary(result, _evaluator(result))
+            results[label] = result
             written = {Path(p).stem: Path(p) for p in result.get("plots", ())}
             figures = [(f"{label}: {name.replace('_', ' ')}", f"figures/{label}-{name}.png")
                        for name in CARD_PLOTS if name in written]
@@ -275,6 +278,7 @@ def release_by_condition(
             from hepzoo.training.curves import plot_training_curves
 
             extra["figures/training_curves.png"] = plot_training_curves(train_log, Path(tmp) / "training_curves.png")
+        sections.insert(0, overview_table(results, condition.name, _evaluator(result)))
         card = _card(card, condition, labels, sections, reference_command=reference_command, notes=notes,
                      fidelity=fidelity_text(measured, result) if measured else "",
                      curves=plots and train_log is not None)
@@ -297,6 +301,19 @@ def release_by_condition(
         **({"fidelity": measured} if measured else {}),
         "registry": "PRETRAINED = " + pprint.pformat(entries, sort_dicts=True, width=110),
     }
+
+
+def overview_table(results: Mapping[str, dict[str, Any]], name: str, spec: EvaluatorSpec) -> str:
+    """Markdown: one row per value, each metric (mean over its entries) beside its truth floor."""
+    metrics = spec.ordered(next(iter(results.values()))["gen_vs_reference"])
+    head = " | ".join(f"{spec.label(m)} | truth" for m in metrics)
+    lines = [f"| {name} | {head} |", "|---|" + "---:|" * (2 * len(metrics))]
+    for label, result in results.items():
+        gen, truth = result["gen_vs_reference"], result.get("truth_vs_truth", {})
+        cells = " | ".join(f"{_cell(gen.get(m), spec.scale(m))} | {_cell(truth.get(m), spec.scale(m))}"
+                           for m in metrics)
+        lines.append(f"| {label} | {cells} |")
+    return "\n".join(lines)
 
 
 def _card(card: ModelCard | None, condition: Condition, labels: Sequence[str], sections: Sequence[str], *,

@@ -62,6 +62,8 @@ def test_the_card_holds_each_types_metrics_beside_its_truth_floor(released):
     assert f"hepzoo sample pc-droid-cae/{TAG}-top -n {N} --seed {SEED} --device cpu -o generated-top.h5" in top
     assert "hepzoo evaluate generated-top.h5 --reference ref-top.h5" in top
     assert "hepzoo_metrics:" not in text  # the all-type id has no one set of metrics
+    truth = f"{w1m['truth'] * 1e3:.3f} ± "
+    assert f"| top | {w1m['value'] * 1e3:.3f} ± {w1m['error'] * 1e3:.3f} | {truth}" in text  # the overview table
 
 
 def test_each_pinned_id_is_a_link_to_the_same_files(released):
