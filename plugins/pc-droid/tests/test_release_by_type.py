@@ -17,7 +17,7 @@ from hepzoo.hub.fidelity import parse_fidelity
 from hepzoo.model import Model
 from hepzoo_pc_droid.model import PcDroidCAE
 
-N, SEED, TAG = 200, 3, "typed-release-test"
+N, SEED, TAG = 120, 3, "typed-release-test"
 SMALL = {"metrics": ("w1m", "w1p"), "min_events": 20}  # tiny samples: two metrics, a lower minimum
 
 
@@ -100,14 +100,15 @@ def registered(released, registry_module, monkeypatch):
 
 def test_the_pinned_id_samples_the_all_type_models_jets_and_reproduces_its_card(registered, tmp_path):
     from hepzoo.cli.main import main
-    from hepzoo.evaluation import evaluate
+    from hepzoo.evaluation import evaluate, load_samples
     from hepzoo.hub.release import metric_summary
 
     generated = tmp_path / "generated-top.h5"
     assert main(["sample", f"pc-droid-cae/{TAG}-top", "-n", str(N), "--seed", str(SEED), "--device", "cpu",
                  "-o", str(generated), "-q"]) == 0
     every = hepzoo.load(f"pc-droid-cae/{TAG}").sample(N, cond={"type": "top"}, seed=SEED, device="cpu")
-    pinned = hepzoo.load(f"pc-droid-cae/{TAG}-top").sample(N, seed=SEED, device="cpu")
+    pinned = load_samples(generated)  # the pinned id's jets, as the file holds them
+    assert (pinned.cond["type"] == 1).all()
     for a, b in ((every.x, pinned.x), (every.mask, pinned.mask), (every.cond["pt"], pinned.cond["pt"])):
         assert hashlib.sha256(a.tobytes()).digest() == hashlib.sha256(b.tobytes()).digest()
     result = evaluate(str(generated), registered["refs"][0].path, seed=0, **SMALL)
@@ -182,3 +183,15 @@ def test_card_metrics_names_a_value_the_card_does_not_hold(released):
     front = parse_front_matter((released["folder"] / "README.md").read_text())
     with pytest.raises(ConfigError, match="no metrics for type=w .*'type': \\['gluon', 'top'\\]"):
         card_metrics(front, {"type": "w"})
+
+
+def test_a_single_reference_release_takes_the_fidelity_table_too(released, tmp_path):
+    from hepzoo.hub.release import release
+
+    out = release(released["root"] / "model", tmp_path / "one", released["refs"][0].path, tag="one", n=100, seed=1,
+                  plots=False, fidelity=parse_fidelity("euler:3"), fidelity_n=50, **SMALL)
+    text = (tmp_path / "one" / "README.md").read_text()
+    front = parse_front_matter(text)
+    assert front["hepzoo_fidelity"]["rows"][0]["sampler"] == "euler" and front["hepzoo_fidelity"]["cond"] == {}
+    assert out["fidelity"]["rows"][0]["steps"] == 3 and front["hepzoo_metrics"] == out["metrics"]
+    assert text.index("Reproduce with:") < text.index("## Time vs fidelity")
