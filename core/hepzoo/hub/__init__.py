@@ -26,7 +26,7 @@ _EXPORTS = {
     "release_card": "hepzoo.hub.release",
     "metrics_table": "hepzoo.hub.release",
     "release_by_condition": "hepzoo.hub.condition_release",
-    "pretrained_entries": "hepzoo.hub.condition_release",
+    "pretrained_entries": "hepzoo.hub.publish",
     "parse_fidelity": "hepzoo.hub.fidelity",
     "measure_fidelity": "hepzoo.hub.fidelity",
 }

@@ -11,7 +11,6 @@ copied. In ``registry/`` each pinned id's folder is a relative link to the all-v
 from __future__ import annotations
 
 import os
-import pprint
 import re
 import shutil
 import tempfile
@@ -24,8 +23,8 @@ import numpy as np
 
 from hepzoo.errors import ConfigError, InvalidDataError, OutputError
 from hepzoo.hub.card import ModelCard
-from hepzoo.hub.integrity import sha256_file
-from hepzoo.hub.local import CARD_NAME, CONFIG_NAME, WEIGHTS_NAME, is_model_folder, save_pretrained
+from hepzoo.hub.local import is_model_folder, save_pretrained
+from hepzoo.hub.publish import file_hashes, registry_snippet
 from hepzoo.hub.release import (
     CARD_PLOTS,
     _cell,
@@ -46,7 +45,7 @@ if TYPE_CHECKING:
     from hepzoo.samples import Samples
 
 __all__ = ["ConditionReference", "parse_references", "resolve_references", "release_by_condition",
-           "pinned_folder", "pretrained_entries", "overview_table"]
+           "pinned_folder", "overview_table"]
 
 _SPEC = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=([^:=/\\]+):(.+)$")
 
@@ -159,40 +158,20 @@ def _link_folder(path: Path, target_name: str) -> Path:
     if path.is_dir() and not path.is_symlink():
         path.rmdir()  # an empty folder (checked before any work)
     tmp = path.parent / f".{path.name}.{os.getpid()}.link"
+    if tmp.is_symlink():  # left by a run of this process id that was killed
+        tmp.unlink()
     try:
         os.symlink(target_name, tmp, target_is_directory=True)
     except OSError:  # no links here (some Windows setups): a copy, verified below by sha256 like any folder
         from hepzoo.atomic import atomic_folder
 
+        if path.is_symlink():
+            path.unlink()  # never let the copy resolve through an old link onto the released folder
         with atomic_folder(path, lambda p: p.is_symlink() or is_model_folder(p), what="pinned-id folder") as out:
             shutil.copytree(path.parent / target_name, out, dirs_exist_ok=True)
         return path
     os.replace(tmp, path)
     return path
-
-
-def _sha256s(folder: Path) -> dict[str, str]:
-    return {name: sha256_file(folder / name) for name in (CONFIG_NAME, WEIGHTS_NAME, CARD_NAME)}
-
-
-def pretrained_entries(
-    folder: str | Path,
-    family: str,
-    tag: str,
-    repo_id: str,
-    *,
-    condition: str,
-    metrics: Mapping[str, Mapping[str, Any]],
-    revision: str = "main",
-) -> list[dict[str, Any]]:
-    """The plugin's ``PRETRAINED`` dicts: the all-value id, then one per value pinning it; one repo, the same files."""
-    files = _sha256s(Path(folder))
-    common = {"repo_id": repo_id, "revision": revision, "files": files}
-    entries = [{"family": family, "tag": tag, **common}]
-    for label, values in metrics.items():
-        entries.append({"family": family, "tag": f"{tag}-{label}", **common, "metrics": dict(values),
-                        "pinned_conditions": {condition: label}})
-    return entries
 
 
 def release_by_condition(
@@ -285,21 +264,19 @@ def release_by_condition(
         card.metrics_by_condition = {condition.name: by_value}
         card.fidelity = measured
         folder = save_pretrained(model, out_dir, card=card, extra_files=extra)
-    files = _sha256s(folder)
+    files = file_hashes(folder)
     pinned = {}
     for label in labels:
         link = _link_folder(pinned_folder(out_dir, label), out_dir.name)
-        if _sha256s(link) != files:
+        if file_hashes(link) != files:
             raise OutputError(f"{link} does not hold the files of {folder}; remove it and release again")
         pinned[f"{family}/{tag}-{label}"] = str(link)
-    entries = pretrained_entries(folder, family, tag, repo_id or f"hepzoo/{family}-{tag}",
-                                 condition=condition.name, metrics=by_value)
     return {
         "folder": str(folder),
         "pinned_folders": pinned,
         "metrics_by_condition": {condition.name: by_value},
         **({"fidelity": measured} if measured else {}),
-        "registry": "PRETRAINED = " + pprint.pformat(entries, sort_dicts=True, width=110),
+        "registry": registry_snippet(folder, repo_id or f"hepzoo/{family}-{tag}"),
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pprint
 from pathlib import Path
 
 import numpy as np
@@ -12,8 +13,9 @@ import pytest
 
 import hepzoo
 from hepzoo.hub.card import card_metrics, parse_front_matter
-from hepzoo.hub.condition_release import ConditionReference, pretrained_entries, release_by_condition
+from hepzoo.hub.condition_release import ConditionReference, release_by_condition
 from hepzoo.hub.fidelity import parse_fidelity
+from hepzoo.hub.publish import pretrained_entries, registry_snippet
 from hepzoo.model import Model
 from hepzoo_pc_droid.model import PcDroidCAE
 
@@ -21,8 +23,9 @@ N, SEED, TAG = 120, 3, "typed-release-test"
 SMALL = {"metrics": ("w1m", "w1p"), "min_events": 20}  # tiny samples: two metrics, a lower minimum
 
 
-def _reference(make_jets, path: Path, type_index: int, seed: int) -> Path:
-    jets = make_jets(1000, 12, seed)
+def _reference(make_jets, path: Path, type_index: int, seed: int, n_jets: int = 1000) -> Path:
+    """The jets of one type among ``n_jets`` synthetic jets of all five (a fifth of them)."""
+    jets = make_jets(n_jets, 12, seed)
     jets[np.flatnonzero(jets.cond["type"] == type_index)].save(path)
     return path
 
@@ -79,6 +82,7 @@ def test_each_pinned_id_is_a_link_to_the_same_files(released):
         (TAG, None), (f"{TAG}-top", {"type": "top"}), (f"{TAG}-gluon", {"type": "gluon"})]
     assert len({str(e["files"]) for e in entries}) == 1
     assert "'pinned_conditions': {'type': 'top'}" in released["out"]["registry"]
+    assert registry_snippet(folder, "org/x") == "PRETRAINED = " + pprint.pformat(entries, sort_dicts=True, width=110)
 
 
 @pytest.fixture
@@ -195,3 +199,36 @@ def test_a_single_reference_release_takes_the_fidelity_table_too(released, tmp_p
     assert front["hepzoo_fidelity"]["rows"][0]["sampler"] == "euler" and front["hepzoo_fidelity"]["cond"] == {}
     assert out["fidelity"]["rows"][0]["steps"] == 3 and front["hepzoo_metrics"] == out["metrics"]
     assert text.index("Reproduce with:") < text.index("## Time vs fidelity")
+
+
+@pytest.mark.slow
+def test_the_cli_release_and_hepzoo_evaluate_agree_on_every_metric(released, registry_module, make_jets, tmp_path,
+                                                                     monkeypatch, capsys):
+    """The published path end to end: hepzoo release -> hepzoo sample the pinned id -> hepzoo evaluate -o."""
+    import json
+
+    from hepzoo.cli.main import main
+    from hepzoo.hub.release import metric_summary
+    from hepzoo.registry import PretrainedEntry
+
+    reference = _reference(make_jets, tmp_path / "test-top.h5", 1, 11, 5000)  # 1000 tops: FPD/KPD's minimum, halved
+    folder = tmp_path / "reg" / "pc-droid-cae" / "cli-release-test"
+    assert main(["release", str(released["root"] / "model"), "--reference", f"type=t:{reference}", "--tag",
+                 "cli-release-test", "-o", str(folder), "-n", "500", "--seed", "2", "--no-plots"]) == 0
+    capsys.readouterr()
+    monkeypatch.setenv("HEPZOO_PATH", str(tmp_path / "reg"))
+    monkeypatch.setenv("HEPZOO_NO_CHECKOUT_REGISTRY", "1")
+    front = parse_front_matter((folder / "README.md").read_text())
+    entries = pretrained_entries(folder, "pc-droid-cae", "cli-release-test", "hepzoo-test/cli",
+                                 condition="type", metrics=front["hepzoo_metrics_by_condition"]["type"])
+    with registry_module.transaction("hepzoo-tests"):
+        if "pc-droid-cae/cli-release-test-top" not in hepzoo.list_models():
+            registry_module.add_pretrained(PretrainedEntry(**entries[1]))
+    generated, report = tmp_path / "generated-top.h5", tmp_path / "report"
+    assert main(["sample", "pc-droid-cae/cli-release-test-top", "-n", "500", "--seed", "2", "--device", "cpu",
+                 "-o", str(generated), "-q"]) == 0
+    assert main(["evaluate", str(generated), "--reference", str(reference), "-o", str(report), "-q"]) == 0
+    result = json.loads((report / "metrics.json").read_text())
+    card = card_metrics(front, {"type": "top"})
+    assert set(card) == {"w1m", "w1p", "w1efp", "fpd", "kpd"}
+    assert metric_summary(result) == card  # JSON keeps every float exactly
