@@ -61,11 +61,11 @@ def pretrained_entries(
     metrics: Mapping[str, Mapping[str, Any]],
     revision: str = "main",
 ) -> list[dict[str, Any]]:
-    """The plugin's ``PRETRAINED`` dicts: the all-value id, then one per value pinning it; one repo, the same files."""
+    """The plugin's ``PRETRAINED`` dicts: the all-value id, then one per value (by label) pinning it; one repo, the same files."""
     files = file_hashes(folder)
     common = {"repo_id": repo_id, "revision": revision, "files": files}
     entries = [{"family": family, "tag": tag, **common}]
-    for label, values in metrics.items():
+    for label, values in sorted(metrics.items()):
         entries.append({"family": family, "tag": f"{tag}-{label}", **common, "metrics": dict(values),
                         "pinned_conditions": {condition: label}})
     return entries

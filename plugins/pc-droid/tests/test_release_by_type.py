@@ -3,6 +3,7 @@ pinned ids that reproduce them, the time-vs-fidelity table, and bad inputs refus
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pprint
@@ -79,7 +80,7 @@ def test_each_pinned_id_is_a_link_to_the_same_files(released):
     entries = pretrained_entries(folder, "pc-droid-cae", TAG, "org/x", condition="type",
                                  metrics=released["out"]["metrics_by_condition"]["type"])
     assert [(e["tag"], e.get("pinned_conditions")) for e in entries] == [
-        (TAG, None), (f"{TAG}-top", {"type": "top"}), (f"{TAG}-gluon", {"type": "gluon"})]
+        (TAG, None), (f"{TAG}-gluon", {"type": "gluon"}), (f"{TAG}-top", {"type": "top"})]
     assert len({str(e["files"]) for e in entries}) == 1
     assert "'pinned_conditions': {'type': 'top'}" in released["out"]["registry"]
     assert registry_snippet(folder, "org/x") == "PRETRAINED = " + pprint.pformat(entries, sort_dicts=True, width=110)
@@ -95,11 +96,25 @@ def registered(released, registry_module, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     entries = pretrained_entries(released["folder"], "pc-droid-cae", TAG, "hepzoo-test/typed",
                                  condition="type", metrics=released["out"]["metrics_by_condition"]["type"])
-    with registry_module.transaction("hepzoo-tests"):
-        for entry in entries:
-            if f"{entry['family']}/{entry['tag']}" not in hepzoo.list_models():
-                registry_module.add_pretrained(PretrainedEntry(**entry))
-    return released
+    with _registered(registry_module, [PretrainedEntry(**entry) for entry in entries]):
+        yield released
+
+
+class _Unregister(Exception):
+    """Raised at the end of a test's registration: the registry's transaction undoes it."""
+
+
+@contextlib.contextmanager
+def _registered(registry, entries):
+    """Register ``entries`` for one test only, so other tests' ``hepzoo list`` never sees them."""
+    try:
+        with registry.transaction("hepzoo-tests"):
+            for entry in entries:
+                registry.add_pretrained(entry)
+            yield
+            raise _Unregister
+    except _Unregister:
+        pass
 
 
 def test_the_pinned_id_samples_the_all_type_models_jets_and_reproduces_its_card(registered, tmp_path):
@@ -221,12 +236,10 @@ def test_the_cli_release_and_hepzoo_evaluate_agree_on_every_metric(released, reg
     front = parse_front_matter((folder / "README.md").read_text())
     entries = pretrained_entries(folder, "pc-droid-cae", "cli-release-test", "hepzoo-test/cli",
                                  condition="type", metrics=front["hepzoo_metrics_by_condition"]["type"])
-    with registry_module.transaction("hepzoo-tests"):
-        if "pc-droid-cae/cli-release-test-top" not in hepzoo.list_models():
-            registry_module.add_pretrained(PretrainedEntry(**entries[1]))
     generated, report = tmp_path / "generated-top.h5", tmp_path / "report"
-    assert main(["sample", "pc-droid-cae/cli-release-test-top", "-n", "500", "--seed", "2", "--device", "cpu",
-                 "-o", str(generated), "-q"]) == 0
+    with _registered(registry_module, [PretrainedEntry(**entries[1])]):
+        assert main(["sample", "pc-droid-cae/cli-release-test-top", "-n", "500", "--seed", "2", "--device", "cpu",
+                     "-o", str(generated), "-q"]) == 0
     assert main(["evaluate", str(generated), "--reference", str(reference), "-o", str(report), "-q"]) == 0
     result = json.loads((report / "metrics.json").read_text())
     card = card_metrics(front, {"type": "top"})
