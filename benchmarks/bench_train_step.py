@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
+import tempfile
 import time
 
 import numpy as np
@@ -88,16 +90,14 @@ def main() -> int:
     p.add_argument("--jets", type=int, default=20_000, help="jets to cut into batches (GAN buckets need many)")
     p.add_argument("--warmup", type=int, default=10)
     p.add_argument("--steps", type=int, default=20)
+    p.add_argument("--warm-cache", action="store_true",
+                   help="reuse inductor's on-disk cache (default: a fresh one, so compile times are a first run's)")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
-    rows = []
-    for config in args.configs:
-        family, n = config.split(":")
-        data = jets(args.jets, int(n))
-        for _, bf16, compile in VARIANTS:
-            row = measure(family, int(n), data, args.batch, bf16, compile, args.warmup, args.steps)
-            rows.append(row)
-            print(json.dumps(row), flush=True)
+    with tempfile.TemporaryDirectory(prefix="bench-train-step-inductor-") as cache:
+        if not args.warm_cache:
+            os.environ["TORCHINDUCTOR_CACHE_DIR"] = cache
+        rows = run(args)
     print(f"\n| family | N | eager fp32 | eager bf16 | compiled fp32 | compiled bf16 | compile s (fp32 / bf16) |"
           f"  steps/s, batch {args.batch}, {args.threads} thread")
     print("|---|---|---|---|---|---|---|")
@@ -108,6 +108,19 @@ def main() -> int:
         first = " / ".join(f"{r['warmup_extra_s']:.0f}" for r in mine if r["mode"] == "compiled")
         print(f"| {family} | {n} | {rates} | {first} |")
     return 0
+
+
+def run(args: argparse.Namespace) -> list[dict]:
+    """Every variant of every config, printed as it is measured."""
+    rows = []
+    for config in args.configs:
+        family, n = config.split(":")
+        data = jets(args.jets, int(n))
+        for _, bf16, compile in VARIANTS:
+            row = measure(family, int(n), data, args.batch, bf16, compile, args.warmup, args.steps)
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    return rows
 
 
 if __name__ == "__main__":
