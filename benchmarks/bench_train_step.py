@@ -87,7 +87,8 @@ def main() -> int:
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--configs", nargs="+", default=list(CONFIGS), help="FAMILY:N")
     p.add_argument("--batch", type=int, default=128)
-    p.add_argument("--jets", type=int, default=20_000, help="jets to cut into batches (GAN buckets need many)")
+    p.add_argument("--jets", type=int, default=125_000,
+                   help="jets per epoch (a JetNet150 type's size: most bucketed GAN batches are then full, as in training)")
     p.add_argument("--warmup", type=int, default=10)
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--warm-cache", action="store_true",
