@@ -25,6 +25,8 @@ _EXPORTS = {
     "ConsistencyDistillationStep": "hepzoo.training.distillation",
     "MODEL": "hepzoo.training.steps",
     "EMA": "hepzoo.training.ema",
+    "compile_targets": "hepzoo.training.compiled",
+    "compiled_networks": "hepzoo.training.compiled",
     "lr_factor": "hepzoo.training.schedule",
     "metric_scales": "hepzoo.training.selection",
     "selection_score": "hepzoo.training.selection",

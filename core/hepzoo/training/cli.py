@@ -55,6 +55,9 @@ def build_train_parser(recipe: Recipe, prog: str | None = None) -> argparse.Argu
     p.add_argument("--ema", type=float, help="EMA decay of the model, e.g. 0.999 (validated and exported)")
     p.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=None,
                    help="bfloat16 autocast (default: on for CUDA, off for CPU)")
+    p.add_argument("--compile", action="store_true", default=None,
+                   help="torch.compile the networks the step calls (dynamic shapes; the first steps compile, "
+                   "seconds to minutes); whether it pays depends on the family: see its training-speed table")
     p.add_argument("--threads", type=int, help="torch CPU threads (on a CPU shared with other jobs, 1 thread or "
                    "OMP_WAIT_POLICY=PASSIVE: spinning threads slow each other down many times over)")
     p.add_argument("--device", help="cpu, cuda, cuda:N (default: cuda if available)")

@@ -28,6 +28,7 @@ from hepzoo.training.checkpoint import (
     sub_state,
     unflatten_optimizer,
 )
+from hepzoo.training.compiled import compile_targets, compiled_networks, eager
 from hepzoo.training.ema import EMA
 from hepzoo.training.log import JsonlLog, progress_bar
 from hepzoo.training.options import TrainOptions
@@ -228,6 +229,7 @@ def train(
         return time.monotonic() - t0
 
     costs = {"valid": 0.0, "save": 0.0}
+    compiled = compile_targets(networks) if options.compile else []
 
     def validate() -> bool:
         """Score the (EMA) model; keep it in ``best/`` if it beats the best so far; True if it did."""
@@ -235,7 +237,7 @@ def train(
         scored = ema.copy_buffers(model) if ema is not None else model
         was_training = scored.training
         scored.eval()
-        with torch.no_grad():
+        with torch.no_grad(), eager(compiled):
             values = {k: float(v) for k, v in recipe.validate(scored, valid_data, dev, options.seed + 1).items()}
         if state["scales"] is None:
             state["scales"] = metric_scales(recipe.metrics, values)
@@ -261,6 +263,8 @@ def train(
     with contextlib.ExitStack() as stack:
         stack.callback(bar.close)
         stop = stack.enter_context(_stop_requests())
+        # compiled after the EMA's copy was made and undone before the final copy (see compiled.py)
+        stack.enter_context(compiled_networks(compiled))
         while stopped_by is None and state["epoch"] < options.epochs and state["step"] < total_steps:
             batches = recipe.epoch_batches(prepared, options.batch_size, _order_generator(options.seed, state["epoch"]))
             for position in range(state["position"], len(batches)):

@@ -22,7 +22,9 @@ class TrainOptions:
     ``lr_schedule`` is ``constant`` or ``cosine`` (to ``min_lr_ratio * lr`` at the last step), both
     after ``warmup_steps`` of linear warm-up; the cosine's horizon is the run's total steps, so
     changing ``epochs``/``steps`` on resume bends the curve from there on. ``bf16`` None means
-    autocast on CUDA, off on CPU.
+    autocast on CUDA, off on CPU. ``compile`` runs the networks the step calls through
+    ``torch.compile`` (dynamic shapes; :mod:`hepzoo.training.compiled`); it changes speed, not the
+    run, so a run may be resumed with or without it (continuing to float rounding, not bit for bit).
     Checkpoints are written every ``checkpoint_every`` steps and every ``checkpoint_every_minutes``.
     """
 
@@ -40,6 +42,7 @@ class TrainOptions:
     clip_grad: float | None = None
     ema: float | None = None
     bf16: bool | None = None
+    compile: bool = False
     threads: int | None = None
     device: str | None = None
     seed: int = 0

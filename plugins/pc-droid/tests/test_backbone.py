@@ -95,3 +95,29 @@ def test_bad_backbone_configs_are_refused():
         BackboneConfig(model_dim=30, heads=8)
     with pytest.raises(ConfigError, match="positive"):
         BackboneConfig(layers=0)
+
+
+def test_attention_runs_in_float32_under_cpu_bf16_autocast():
+    """Under CPU bf16 autocast the attention is float32 on the bf16 projections (same to bf16 rounding); eager fp32 unchanged."""
+    from torch.nn import functional as F
+
+    from hepzoo_pc_droid.layers import Attention
+
+    torch.manual_seed(0)
+    attn = Attention(16, 4)
+    q_in, kv_in = torch.randn(3, 5, 16), torch.randn(3, 7, 16)
+    key_mask = mask_from_counts(torch.tensor([7, 2, 4]), 7)
+    calls, sdpa = [], F.scaled_dot_product_attention
+
+    def spy(q, k, v, attn_mask=None):
+        calls.append(q.dtype)
+        return sdpa(q, k, v, attn_mask=attn_mask)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("hepzoo_pc_droid.layers.F.scaled_dot_product_attention", spy)
+        plain = attn(q_in, kv_in, key_mask)
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            mixed = attn(q_in, kv_in, key_mask)
+    assert calls == [torch.float32, torch.float32] and mixed.dtype == torch.float32
+    torch.testing.assert_close(mixed, plain, rtol=0.05, atol=0.05)
+    assert not torch.equal(mixed, plain)  # the projections did run in bfloat16
