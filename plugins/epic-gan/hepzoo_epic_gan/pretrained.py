@@ -127,6 +127,66 @@ PRETRAINED: list[dict] = [
         "tag": "jetnet150-top"
     },
     {
+        "dataset": "jetnet30-gluon",
+        "description": "EPiC-GAN on JetNet30-like gluon jets (CPU-trained, see card)",
+        "files": {
+            "README.md": "d5165745e2290b96db9869a8e91ea704b43f4d25a61b40b5a82e62f6dc9cb47f",
+            "config.json": "7f61fb78e04a31fa2612b36a1f596e616d772c4d0d42b1fa220ae8400a8af59e",
+            "model.safetensors": "8035d8fd9b355155da85bebb333d0b62ac682da412037daa8a6b6fe086d0ec6b"
+        },
+        "license": "mit",
+        "metrics": {
+            "fpd": {
+                "error": 0.0003674392365347709,
+                "truth": 0.0005686578399943187,
+                "value": 0.008131280869552377
+            },
+            "kpd": {
+                "error": 0.0001479235414885406,
+                "truth": 4.0292823120235965e-06,
+                "value": 0.0004966572802320712
+            },
+            "w1efp": {
+                "error": 1.2958747186633436e-06,
+                "truth": 7.830293846486903e-06,
+                "value": 3.491599916823235e-05
+            },
+            "w1m": {
+                "error": 8.605732394295717e-05,
+                "truth": 0.0010635556667269537,
+                "value": 0.004574863132524637
+            },
+            "w1p": {
+                "components": {
+                    "eta_rel": {
+                        "error": 0.00013475125041265075,
+                        "truth": 0.00041912337783644424,
+                        "truth_error": 6.987838752207627e-05,
+                        "value": 0.0038579940698362943
+                    },
+                    "phi_rel": {
+                        "error": 0.00010467285667700335,
+                        "truth": 0.00105624680579179,
+                        "truth_error": 0.00016099571810469207,
+                        "value": 0.0044234612757218855
+                    },
+                    "pt_rel": {
+                        "error": 2.473263435917949e-05,
+                        "truth": 0.00026429112818019144,
+                        "truth_error": 5.297703502899731e-05,
+                        "value": 0.0002912823909080294
+                    }
+                },
+                "error": 9.954230192074499e-05,
+                "truth": 0.0005798871039361418,
+                "value": 0.002857579245488736
+            }
+        },
+        "repo_id": "hepzoo/epic-gan-jetnet30-gluon",
+        "revision": "main",
+        "tag": "jetnet30-gluon"
+    },
+    {
         "dataset": "jetnet30-top",
         "description": "EPiC-GAN on JetNet30-like top jets (CPU-trained, see card)",
         "files": {

@@ -39,12 +39,13 @@ def test_card_has_metrics_beside_the_truth_floor(tag):
 CARD_REFERENCES = {
     "jetnet150-top": ("jetnet150-top", 5000, {"detector": "cms", "radius": 0.8}),  # JetNet's documented recipe
     "jetnet30-top": ("jetnet30-top", 10_000, {}),  # data make's default recipe (particle level, R = 0.4)
+    "jetnet30-gluon": ("jetnet30-gluon", 10_000, {}),
 }
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("tag", sorted(t for t in CARD_REFERENCES if t in TAGS))
-def test_top_card_w1m_is_reproduced_on_held_out_jets(tag, tmp_path):
+def test_card_w1m_is_reproduced_on_held_out_jets(tag, tmp_path):
     pytest.importorskip("pythia8mc")
     from hepzoo.data.datasets import make_dataset
     from hepzoo.evaluation import evaluate
