@@ -21,12 +21,10 @@ import statistics
 import tempfile
 import time
 
-import numpy as np
 import torch
 
-from hepzoo.masking import mask_from_counts
-from hepzoo.representations import PointCloud
 from hepzoo.samples import Samples
+from hepzoo.testing import jetnet_like_samples
 from hepzoo.training import EMA, StepContext, TrainOptions, compile_targets, compiled_networks
 from hepzoo.training.cli import recipe_for
 
@@ -34,17 +32,7 @@ VARIANTS = (("eager", False, False), ("eager", True, False), ("compiled", False,
 CONFIGS = ("pc-droid-cae:30", "pc-droid-cae:150", "mdma:150", "epic-gan:30", "epic-gan:150")
 
 
-def jets(n_jets: int, max_particles: int, seed: int = 0) -> Samples:
-    """Jets with JetNet150-top-like multiplicities and the conditions every family reads."""
-    rng = np.random.default_rng(seed)
-    counts = np.clip(np.rint(rng.normal(63, 17.5, n_jets)), 10, max_particles).astype(np.int64)
-    mask = mask_from_counts(counts, max_particles)
-    x = np.stack([rng.normal(0, 0.1, mask.shape), rng.normal(0, 0.1, mask.shape),
-                  rng.exponential(0.02, mask.shape)], -1).astype(np.float32) * mask[..., None]
-    cond = {"type": rng.integers(0, 5, n_jets), "pt": rng.uniform(900, 1100, n_jets).astype(np.float32),
-            "eta": rng.uniform(-2, 2, n_jets).astype(np.float32),
-            "mass": rng.uniform(20, 200, n_jets).astype(np.float32), "n_particles": counts}
-    return Samples(x=x, representation=PointCloud(max_particles), mask=mask, cond=cond)
+jets = jetnet_like_samples  # JetNet150-top-like multiplicities (mean 63), every jet condition
 
 
 def measure(family: str, n: int, data: Samples, batch: int, bf16: bool, compile: bool, warmup: int,

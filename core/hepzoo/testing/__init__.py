@@ -19,6 +19,7 @@ _EXPORTS = {
     "TrainingConformance": "hepzoo.testing.training_conformance",
     "check_resume_is_exact": "hepzoo.testing.training_conformance",
     "random_jets": "hepzoo.testing.data",
+    "jetnet_like_samples": "hepzoo.testing.data",
 }
 __all__ = list(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -14,24 +14,13 @@ import time
 import numpy as np
 import torch
 
-from hepzoo.masking import mask_from_counts
-from hepzoo.representations import PointCloud
 from hepzoo.samples import Samples
+from hepzoo.testing import jetnet_like_samples
 from hepzoo.training import LossStep, StepContext
 from hepzoo_pc_droid.batches import grouped_batches
 from hepzoo_pc_droid.model import PcDroid, PcDroidCAE
 
-
-def jets(n_jets: int, max_particles: int, seed: int = 0) -> Samples:
-    rng = np.random.default_rng(seed)
-    counts = np.clip(np.rint(rng.normal(63, 17.5, n_jets)), 10, max_particles).astype(np.int64)
-    mask = mask_from_counts(counts, max_particles)
-    x = np.stack([rng.normal(0, 0.1, mask.shape), rng.normal(0, 0.1, mask.shape),
-                  rng.exponential(0.02, mask.shape)], -1).astype(np.float32) * mask[..., None]
-    cond = {"type": rng.integers(0, 5, n_jets), "pt": rng.uniform(900, 1100, n_jets).astype(np.float32),
-            "eta": rng.uniform(-2, 2, n_jets).astype(np.float32), "mass": rng.uniform(20, 200, n_jets).astype(np.float32),
-            "n_particles": counts}
-    return Samples(x=x, representation=PointCloud(max_particles), mask=mask, cond=cond)
+jets = jetnet_like_samples  # JetNet150-top-like multiplicities (mean 63), every jet condition
 
 
 def steps_per_second(cls, data: Samples, batch: int, bf16: bool, trim: bool, steps: int) -> float:
