@@ -14,6 +14,17 @@ from hepzoo.representations import PointCloud
 from hepzoo.samples import Samples
 
 
+def flat(result: dict, prefix: str = "") -> dict:
+    """A nested result as ``{"pt.relative.q50": value}`` (pytest.approx compares flat mappings only)."""
+    out = {}
+    for key, value in result.items():
+        if isinstance(value, (dict, list)):
+            out.update(flat(dict(enumerate(value)) if isinstance(value, list) else value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
 def two_prong_jets():
     """Three jets of two massless constituents with known jet pT, eta and mass (padded to 4 slots).
 
@@ -93,3 +104,29 @@ def test_command_on_a_jet_file_writes_json(tmp_path, capsys):
     assert result["n_jets"] == 3 and result["pt"]["relative"]["within"]["1.0%"] == 1.0
     assert main(["adherence", str(path), "--cond", "pt=1000"]) == 2
     assert "apply to a model only" in capsys.readouterr().err
+
+
+def test_batches_are_measured_one_by_one_and_agree_with_all_jets_at_once(monkeypatch):
+    import hepzoo.evaluation.adherence as adherence
+
+    x, mask, pt, eta, mass = two_prong_jets()
+    samples = Samples(x=x.astype(np.float32), representation=PointCloud(4), mask=mask,
+                      cond={"pt": pt, "eta": eta, "mass": mass})
+    whole = conditional_adherence(samples)
+    sizes = []
+    measure = adherence.constituent_jets
+    monkeypatch.setattr(adherence, "constituent_jets", lambda x, *a: sizes.append(len(x)) or measure(x, *a))
+    batched = conditional_adherence(iter([samples[:2], samples[2:]]))
+    assert sizes == [2, 1]
+    assert flat(batched) == pytest.approx(flat(whole))
+    given = conditional_adherence(iter([samples[:1], samples[1:]]), pt=pt, mass=mass, eta=eta)  # per-jet values
+    assert flat(given) == pytest.approx(flat(whole))
+
+
+def test_per_jet_requests_of_the_wrong_length_are_one_line():
+    x, mask, pt, *_ = two_prong_jets()
+    with pytest.raises(InvalidDataError, match="pt has 2 values for at least 3 jets") as err:
+        conditional_adherence((x, mask), pt=pt[:2])
+    assert "\n" not in str(err.value)
+    with pytest.raises(InvalidDataError, match="mass has 4 values for 3 jets"):
+        conditional_adherence((x, mask), pt=pt, mass=np.ones(4))

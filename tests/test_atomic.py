@@ -195,3 +195,89 @@ def test_save_pretrained_replaces_an_existing_model_folder_and_an_empty_one(tmp_
     tabular_model.save_pretrained(empty)
     assert (empty / "config.json").is_file()
     assert _others(tmp_path, {"m", "empty"}) == []
+
+
+def _dead_pid() -> int:
+    """The id of a process that has exited (its temporaries are stale)."""
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_a_writer_killed_mid_write_leaves_a_temp_that_the_next_write_removes(tmp_path):
+    import os
+    import signal
+
+    target, started, go = tmp_path / "out.h5", tmp_path / "started", tmp_path / "go"
+    writer = subprocess.Popen([sys.executable, "-c", _SLOW_WRITER, str(target), str(started), str(go)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        _wait_for(started, writer)
+    finally:
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.communicate(timeout=60)
+    (stale,) = [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+    with atomic_h5(target) as f:
+        f["x"] = np.arange(4)
+    assert not stale.exists()
+    with h5py.File(target, "r") as f:
+        assert f["x"][:].tolist() == [0, 1, 2, 3]
+    assert _others(tmp_path, {"out.h5", "started"}) == []
+
+
+def test_only_stale_temps_of_the_target_are_removed(tmp_path):
+    dead = _dead_pid()
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        stale = tmp_path / f".metrics.json.{dead}.0badc0de.partial"
+        stale_folder = tmp_path / f".metrics.json.{dead}.0badf00d.partial"
+        in_use = tmp_path / f".metrics.json.{live.pid}.12345678.partial"
+        other_target = tmp_path / f".other.json.{dead}.cafebabe.partial"
+        users = [tmp_path / ".metrics.json.notes", tmp_path / f".metrics.json.{dead}.partial", tmp_path / "x.partial"]
+        for p in (stale, in_use, other_target, *users):
+            p.write_text("kept?")
+        stale_folder.mkdir()
+        (stale_folder / "config.json").write_text("{}")
+        atomic_write_text(tmp_path / "metrics.json", "new")
+        assert (tmp_path / "metrics.json").read_text() == "new"
+        assert not stale.exists() and not stale_folder.exists()
+        assert in_use.exists() and other_target.exists() and all(p.exists() for p in users)
+    finally:
+        live.kill()
+        live.wait()
+
+
+def test_a_swap_cut_between_its_renames_gets_the_old_folder_back(tmp_path):
+    """Killed after the old model folder was moved aside, before the new one came in: nothing is lost."""
+    from hepzoo.atomic import remove_stale_temps
+
+    dead = _dead_pid()
+    old = tmp_path / f".model.{dead}.00c0ffee.old"
+    old.mkdir()
+    (old / "config.json").write_text("old")
+    new = tmp_path / f".model.{dead}.0ddba11a.partial"
+    new.mkdir()
+    (new / "config.json").write_text("new, never swapped in")
+    remove_stale_temps(tmp_path / "model")
+    assert (tmp_path / "model" / "config.json").read_text() == "old"
+    assert _others(tmp_path, {"model"}) == []
+    # once the swap had completed, the moved-aside folder is what the next writer drops
+    old.mkdir()
+    (old / "config.json").write_text("older")
+    with atomic_folder(tmp_path / "model", _marker_folder) as tmp:
+        (tmp / "config.json").write_text("newest")
+    assert (tmp_path / "model" / "config.json").read_text() == "newest"
+    assert _others(tmp_path, {"model"}) == []
+
+
+def test_a_killed_checkpoint_write_is_cleaned_by_the_next_checkpoint(tmp_path):
+    import torch
+
+    from hepzoo.training.checkpoint import load_checkpoint, save_checkpoint
+
+    stale = tmp_path / f".checkpoint-000000010-1a2b3c4d.safetensors.{_dead_pid()}.5e6f7a8b.partial"
+    stale.write_bytes(b"half a checkpoint")
+    save_checkpoint(tmp_path, {"w": torch.ones(2)}, {"state": {"step": 20}})
+    assert not stale.exists()
+    tensors, record = load_checkpoint(tmp_path)
+    assert record["state"]["step"] == 20 and tensors["w"].tolist() == [1.0, 1.0]

@@ -100,3 +100,18 @@ def test_incident_energies_are_float64_and_every_condition_round_trips(tmp_path)
     assert r.cond["energy"].dtype == np.float64
     np.testing.assert_array_equal(r.cond["energy"], s.cond["energy"])
     np.testing.assert_array_equal(r.cond["angle"], s.cond["angle"])
+
+
+def test_metadata_round_trips_and_files_of_the_older_all_json_metadata_still_read(tmp_path):
+    import json
+
+    meta = {"geometry": "ds1-photons", "seed": 3, "e_min_mev": 1e3, "parts": [{"file": "a.h5"}]}
+    path = write_calochallenge(tmp_path / "new.h5", _samples(), meta=meta)
+    assert {k: read_calochallenge(path).meta[k] for k in meta} == meta
+    old = tmp_path / "old.h5"
+    with h5py.File(old, "w") as f:  # metadata as hepzoo wrote it before: every attribute JSON text
+        f["incident_energies"] = np.full((2, 1), 1e4)
+        f["showers"] = np.ones((2, 368), np.float32)
+        for key, value in meta.items():
+            f.require_group("metadata").attrs[key] = json.dumps(value)
+    assert {k: read_calochallenge(old).meta[k] for k in meta} == meta

@@ -4,13 +4,17 @@ Each writer gets its own temporary name beside the target (``.NAME.<pid>.<random
 two writers never delete each other's work; the data is fsync'ed, then renamed over the target.
 A lock beside the target (``.NAME.lock``, held with ``flock`` and removed afterwards) turns a
 second concurrent writer into one clear :class:`TargetBusyError`. On any failure the temporary
-file is removed and an existing target is left as it was.
+file is removed and an existing target is left as it was. A writer killed outright (``kill -9``,
+power loss) leaves its temporary behind: the next writer of the same target, holding the lock,
+removes those whose process is gone (``remove_stale_temps``), and puts back a model folder that
+was moved aside but never replaced.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import shutil
 from collections.abc import Callable, Iterator
@@ -18,14 +22,76 @@ from pathlib import Path
 
 from hepzoo.errors import OutputError, TargetBusyError
 
-__all__ = ["atomic_path", "atomic_write_text", "atomic_folder", "check_folder_target", "check_writable_folder"]
+__all__ = [
+    "atomic_path", "atomic_write_text", "atomic_folder", "check_folder_target", "check_writable_folder",
+    "remove_stale_temps",
+]
 
 PARTIAL_SUFFIX = ".partial"
+OLD_SUFFIX = ".old"  # a model folder moved aside while its replacement is renamed in
+_TEMP = re.compile(r"^\.(?P<target>.+)\.(?P<pid>[0-9]+)\.[0-9a-f]{8}(?P<suffix>\.partial|\.old)$")
 
 
-def _temp_name(path: Path) -> Path:
-    """A name beside ``path`` that no other writer uses."""
-    return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}{PARTIAL_SUFFIX}")
+def _temp_name(path: Path, suffix: str = PARTIAL_SUFFIX) -> Path:
+    """A name beside ``path`` that no other writer uses: ``.NAME.<pid>.<random><suffix>``."""
+    return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}{suffix}")
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs on this machine; True where that cannot be told (never clean what may be in use)."""
+    if pid == os.getpid():
+        return True
+    if os.name != "posix":  # os.kill(pid, 0) would terminate a process on Windows
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True
+    return True
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+def remove_stale_temps(path: str | Path, target_glob: str | None = None) -> list[Path]:
+    """Remove the temporaries a killed writer of ``path`` left beside it; return what was removed.
+
+    Only names this module gives (``.NAME.<pid>.<random>.partial``/``.old``) whose process is
+    no longer running are touched, so a live writer's temporary and anything a user made stay.
+    ``target_glob`` matches several targets in ``path``'s folder (``checkpoint-*.safetensors``:
+    each checkpoint has a new name). A moved-aside folder (``.old``) whose target is missing is
+    renamed back to it (the swap was cut between its two renames), else removed.
+    """
+    import fnmatch
+
+    path = Path(path)
+    folder = path.parent
+    removed = []
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        m = _TEMP.match(entry.name)
+        if m is None or _process_alive(int(m["pid"])):
+            continue
+        target = m["target"]
+        if not (fnmatch.fnmatchcase(target, target_glob) if target_glob else target == path.name):
+            continue
+        if m["suffix"] == OLD_SUFFIX and not (folder / target).exists():
+            with contextlib.suppress(OSError):  # if it cannot go back, it stays: never delete the only copy
+                os.replace(entry, folder / target)
+            continue
+        _remove(entry)
+        removed.append(entry)
+    return removed
 
 
 def _fsync(path: Path) -> None:
@@ -104,6 +170,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     if path.is_dir():
         raise OutputError(f"{path} is a folder; give a file name to write")
     with _target_lock(path):
+        remove_stale_temps(path)
         tmp = _temp_name(path)
         try:
             yield tmp
@@ -185,6 +252,7 @@ def atomic_folder(
     refuse_unless_replaceable()
     _make_parent(resolved)
     with _target_lock(resolved):
+        remove_stale_temps(resolved)
         tmp = _temp_name(resolved)
         tmp.mkdir()
         old = None
@@ -195,7 +263,7 @@ def atomic_folder(
             _fsync(tmp)
             refuse_unless_replaceable()  # it may have changed while the content was written
             if resolved.exists():
-                old = resolved.with_name(f".{resolved.name}.{os.getpid()}.{secrets.token_hex(4)}.old")
+                old = _temp_name(resolved, OLD_SUFFIX)
                 os.replace(resolved, old)
             try:
                 os.replace(tmp, resolved)

@@ -38,7 +38,7 @@ def cmd_adherence(args) -> int:
                               "--steps apply to a model only")
         from hepzoo.data.formats import read_samples
 
-        samples, meta = read_samples(path), {"file": str(path)}
+        samples, source = read_samples(path), {"file": str(path)}
     else:
         import hepzoo
 
@@ -46,11 +46,12 @@ def cmd_adherence(args) -> int:
         if not model.conditions or "pt" not in {c.name for c in model.conditions}:
             raise ConfigError(f"{args.source} takes no jet pt condition, so there is nothing to adhere to; "
                               "pass a conditional jet model")
-        samples = model.sample(args.n, cond=cond or None, sampler=args.sampler, steps=args.steps, seed=args.seed,
-                               batch_size=args.batch_size, device=args.device, progress=not args.quiet)
-        meta = {k: samples.meta[k] for k in ("model", "sampler", "steps", "seed") if k in samples.meta}
-        meta["cond"] = cond
-    result = {**conditional_adherence(samples), "source": meta}
+        batches = model.sample_batches(args.n, cond=cond or None, sampler=args.sampler, steps=args.steps,
+                                       seed=args.seed, batch_size=args.batch_size, device=args.device,
+                                       progress=not args.quiet)
+        source = {"cond": cond}
+        samples = _recording(batches, source)  # measured batch by batch: memory does not grow with -n
+    result = {**conditional_adherence(samples), "source": source}
     if args.output:
         write_metrics_json(result, args.output)
         pt = result["pt"]["relative"]
@@ -59,3 +60,10 @@ def cmd_adherence(args) -> int:
     else:
         print(json.dumps(result, indent=2, sort_keys=True))
     return 0
+
+
+def _recording(batches, source: dict):
+    """The batches as they come, copying where they came from (model, sampler, steps, seed) into ``source``."""
+    for batch in batches:
+        source.update({k: batch.meta[k] for k in ("model", "sampler", "steps", "seed") if k in batch.meta})
+        yield batch

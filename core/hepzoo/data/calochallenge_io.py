@@ -2,9 +2,9 @@
 
 The layout is the one the challenge's ``code/evaluate.py`` reads (CaloChallenge/homepage): both
 datasets at the file root, gzip-compressed, incident energies float64 as in the official files
-(its classifier modes need that dtype); hepzoo adds an optional ``metadata`` group (JSON
-attributes) and a ``conditions`` group for any other per-event condition, which the challenge's
-reader ignores.
+(its classifier modes need that dtype); hepzoo adds an optional ``metadata`` group (attributes
+of ``hepzoo.data.h5.write_metadata``) and a ``conditions`` group for any other per-event
+condition, which the challenge's reader ignores.
 """
 
 from __future__ import annotations
@@ -18,7 +18,16 @@ import h5py
 import numpy as np
 
 from hepzoo.data.condition_columns import read_condition_columns, write_condition_columns
-from hepzoo.data.h5 import append_rows, as_batches, atomic_h5, numeric_dataset, writing
+from hepzoo.data.h5 import (
+    JSON_KEYS,
+    append_rows,
+    as_batches,
+    atomic_h5,
+    numeric_dataset,
+    read_metadata,
+    write_metadata,
+    writing,
+)
 from hepzoo.errors import ConfigError, InvalidDataError
 
 if TYPE_CHECKING:
@@ -52,10 +61,8 @@ def create_calochallenge(f: h5py.File, n: int, n_voxels: int, meta: dict[str, An
 
 
 def _write_meta(f: h5py.File, meta: dict[str, Any] | None) -> None:
-    if meta:
-        group = f.create_group(METADATA_GROUP)
-        for key, value in meta.items():
-            group.attrs[key] = json.dumps(value, default=str)
+    if meta:  # the jets' convention, so one reader (read_metadata) checks every cached dataset's recipe
+        write_metadata(f.create_group(METADATA_GROUP), meta)
 
 
 def write_calochallenge(
@@ -90,8 +97,11 @@ def write_calochallenge(
 def _read_meta(f: h5py.File) -> dict[str, Any]:
     if METADATA_GROUP not in f:
         return {}
-    out = {}
-    for key, value in f[METADATA_GROUP].attrs.items():
+    group = f[METADATA_GROUP]
+    if JSON_KEYS in group.attrs:
+        return read_metadata(group)
+    out = {}  # written before write_metadata was used here (every attribute JSON text), or by another program
+    for key, value in group.attrs.items():
         try:
             out[key] = json.loads(value)
         except (TypeError, ValueError):  # not JSON text (another writer's attribute): kept as stored

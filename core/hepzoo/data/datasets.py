@@ -36,9 +36,10 @@ class DatasetSpec:
     """How to find, read and (optionally) generate one dataset.
 
     ``maker(n, path, seed, workers, progress) -> Path`` writes a generated file; ``recipe()`` returns
-    the recipe metadata (``hepzoo.data.merge.RECIPE_KEYS``) its defaults would record, so a cached
-    file made with another recipe is refused; ``env_var`` names a variable holding the path of a
-    real file; ``fractions`` and ``split_seed`` fix the train/valid/test split.
+    the metadata that defines its events (generator, its version and settings, geometry; every key
+    is compared) as its defaults would record it, so a cached file made with another recipe is
+    refused; ``env_var`` names a variable holding the path of a real file; ``fractions`` and
+    ``split_seed`` fix the train/valid/test split.
     """
 
     name: str
@@ -118,17 +119,20 @@ def check_cached_recipe(spec: DatasetSpec, cached: Path) -> None:
     import h5py
 
     from hepzoo.data.h5 import read_metadata
-    from hepzoo.data.merge import RECIPE_KEYS, recipe_differences
+    from hepzoo.data.merge import recipe_differences
 
     expected = spec.recipe()
-    with h5py.File(cached, "r") as f:
-        meta = read_metadata(f["metadata"]) if "metadata" in f else {}
-    differ = recipe_differences(meta, expected, tuple(k for k in RECIPE_KEYS if k in expected))
+    remake = f"remake it with 'hepzoo data make {spec.name} -n {spec.default_size} -o {cached}'"
+    try:
+        with h5py.File(cached, "r") as f:
+            meta = read_metadata(f["metadata"]) if "metadata" in f else {}
+    except OSError as exc:
+        raise InvalidDataError(f"the cached {cached} is not a readable HDF5 file ({exc}); {remake}") from None
+    differ = recipe_differences(meta, expected, tuple(expected))
     if differ:
         raise InvalidDataError(
             f"the cached {cached} was made with another recipe (its {', '.join(map(repr, differ))} differ from "
-            f"data make's default, which changed); remake it with 'hepzoo data make {spec.name} -n "
-            f"{spec.default_size} -o {cached}', or pass a file made with the options you want"
+            f"data make's default, which changed); {remake}, or pass a file made with the options you want"
         )
 
 

@@ -15,7 +15,7 @@ from hepzoo.atomic import atomic_path
 
 __all__ = ["atomic_h5", "writing", "append_rows", "as_batches", "write_metadata", "read_metadata", "numeric_dataset"]
 
-_JSON_KEYS = "_json_keys"
+JSON_KEYS = "_json_keys"  # the attribute naming the metadata attributes that hold JSON
 
 
 @contextlib.contextmanager
@@ -99,7 +99,7 @@ def write_metadata(group: h5py.Group, meta: dict[str, Any]) -> None:
                 msg = f"metadata {key!r} is not JSON-serialisable ({err}); pass plain values"
                 raise InvalidDataError(msg) from err
             json_keys.append(key)
-    group.attrs[_JSON_KEYS] = json.dumps(json_keys)
+    group.attrs[JSON_KEYS] = json.dumps(json_keys)
 
 
 def read_metadata(group: h5py.Group) -> dict[str, Any]:
@@ -108,10 +108,10 @@ def read_metadata(group: h5py.Group) -> dict[str, Any]:
     Metadata only informs (real JetNet files have none), so an attribute that is not the JSON its
     ``_json_keys`` entry promises is kept as its text rather than refusing the events.
     """
-    json_keys = set(_json_list(group.attrs.get(_JSON_KEYS, "[]")))
+    json_keys = set(_json_list(group.attrs.get(JSON_KEYS, "[]")))
     meta: dict[str, Any] = {}
     for key, value in group.attrs.items():
-        if key == _JSON_KEYS:
+        if key == JSON_KEYS:
             continue
         if isinstance(value, bytes):
             value = value.decode("utf-8", errors="replace")

@@ -19,6 +19,7 @@ __all__ = ["merge_files", "check_same_recipe", "recipe_differences", "RECIPE_KEY
 # Metadata that defines what a file's events are: pieces that differ here are different datasets.
 RECIPE_KEYS = (
     "generator",
+    "generator_version",
     "jet_type",
     "pythia_settings",
     "cuts",

@@ -46,52 +46,124 @@ def _spread(residual: np.ndarray, tolerances: tuple[float, ...] | None) -> dict[
     return out
 
 
+def _jets_of(batch) -> tuple[np.ndarray, np.ndarray, dict]:
+    """``(x, mask, recorded conditions)`` of one batch: point-cloud Samples or ``(x, mask)``."""
+    if isinstance(batch, tuple):
+        x, mask = batch
+        return x, mask, {}
+    if getattr(batch.representation, "kind", None) != "point_cloud" or batch.mask is None:
+        raise InvalidDataError("conditional adherence needs jets (point clouds with a mask); pass a jet file")
+    return batch.x, batch.mask, batch.cond or {}
+
+
+def _requested(name: str, given, cond: dict, n: int, offset: int) -> np.ndarray | None:
+    """The requested value of ``name`` for each of a batch's ``n`` jets (``given`` per jet is sliced at ``offset``)."""
+    value = given if given is not None else cond.get(name)
+    if value is None:
+        return None
+    value = np.asarray(value, dtype=np.float64)
+    if given is not None and value.ndim == 1 and value.size > 1:
+        if value.size < offset + n:
+            raise InvalidDataError(f"the requested jet {name} has {value.size} values for at least {offset + n} jets; "
+                                   "give one, or one per jet")
+        value = value[offset : offset + n]
+    try:
+        value = np.broadcast_to(value, (n,))
+    except ValueError:
+        raise InvalidDataError(
+            f"the requested jet {name} has {value.size} values for {n} jets; give one, or one per jet"
+        ) from None
+    if np.isnan(value).all() and given is None:
+        return None  # a file that does not record this condition
+    if not np.isfinite(value).all():
+        raise InvalidDataError(f"the requested jet {name} is not finite for every jet; give it per jet")
+    return value
+
+
+class _Residuals:
+    """Per-jet residuals of every batch seen (a few floats per jet); the jets themselves are not kept."""
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.sums: dict[str, list[float]] = {}  # name -> [requested sum, generated sum, jets]
+        self.parts: dict[str, list[np.ndarray]] = {}
+
+    def add(self, key: str, values: np.ndarray) -> None:
+        self.parts.setdefault(key, []).append(values)
+
+    def values(self, key: str) -> np.ndarray:
+        return np.concatenate(self.parts[key])
+
+    def add_means(self, name: str, want: np.ndarray, got: np.ndarray | None) -> None:
+        sums = self.sums.setdefault(name, [0.0, 0.0, 0])
+        sums[0] += float(want.sum())
+        sums[1] += float(got.sum()) if got is not None else 0.0
+        sums[2] += len(want)
+
+    def measure(self, x: np.ndarray, mask: np.ndarray, requested: dict[str, np.ndarray]) -> None:
+        jets = constituent_jets(x, mask, requested["pt"], requested.get("eta"))
+        self.n += len(x)
+        for name in ("pt", "mass"):
+            if name not in requested:
+                continue
+            want, got = requested[name], jets[name]
+            self.add_means(name, want, got)
+            self.add(f"{name}_gev", got - want)
+            positive = want > 0
+            self.add(f"{name}_relative", got[positive] / want[positive] - 1.0)
+        if "eta" in requested:
+            self.add_means("eta", requested["eta"], None)
+            self.add("eta_difference", jets["eta"] - requested["eta"])
+
+
 def conditional_adherence(samples, pt=None, mass=None, eta=None, tolerances: tuple[float, ...] = TOLERANCES) -> dict:
     """How closely generated jets follow the requested jet pT, mass and eta (JSON-ready).
 
-    ``samples``: point-cloud Samples (the requested values default to their recorded conditions)
-    or ``(x, mask)``. For pT and mass: the relative residual ``generated / requested - 1`` (its
-    quantiles, mean, std and the fraction of jets within each relative tolerance) and the
-    difference in GeV; for eta the difference. Jets asked for zero mass count in the GeV
-    difference only. A requested value that is absent, NaN or not positive is refused.
+    ``samples``: point-cloud Samples (the requested values default to their recorded conditions),
+    ``(x, mask)``, or an iterable of Samples batches (``Model.sample_batches``), measured as they
+    come: only a few numbers per jet are kept, never the jets. For pT and mass: the relative
+    residual ``generated / requested - 1`` (its quantiles, mean, std and the fraction of jets
+    within each relative tolerance) and the difference in GeV; for eta the difference. Jets asked
+    for zero mass count in the GeV difference only. A requested value that is absent, NaN or not
+    positive is refused.
     """
-    if isinstance(samples, tuple):
-        x, mask = samples
-        cond: dict = {}
-    else:
-        if getattr(samples.representation, "kind", None) != "point_cloud" or samples.mask is None:
-            raise InvalidDataError("conditional adherence needs jets (point clouds with a mask); pass a jet file")
-        x, mask, cond = samples.x, samples.mask, samples.cond or {}
-    n = len(x)
-    if n == 0:
-        raise InvalidDataError("no jets to check; generate at least one")
-    requested = {}
-    for name, given in (("pt", pt), ("mass", mass), ("eta", eta)):
-        value = given if given is not None else cond.get(name)
-        if value is not None:
-            value = np.broadcast_to(np.asarray(value, dtype=np.float64), (n,))
-            if np.isnan(value).all() and given is None:
-                continue  # a file that does not record this condition
-            if not np.isfinite(value).all():
-                raise InvalidDataError(f"the requested jet {name} is not finite for every jet; give it per jet")
-            requested[name] = value
-    if "pt" not in requested or (requested["pt"] <= 0).any():
-        raise InvalidDataError("the requested jet pt is missing or not positive; pass jets with their pt condition "
-                               "(jet_features) or give pt")
-    jets = constituent_jets(x, mask, requested["pt"], requested.get("eta"))
-    result: dict[str, Any] = {"n_jets": n, "tolerances": list(tolerances)}
-    for name in ("pt", "mass"):
-        if name not in requested:
+    from hepzoo.samples import Samples
+
+    batches = [samples] if isinstance(samples, (tuple, Samples)) else samples
+    found = _Residuals()
+    for batch in batches:
+        x, mask, cond = _jets_of(batch)
+        n = len(x)
+        if n == 0:
             continue
-        want, got = requested[name], jets[name]
-        entry: dict[str, Any] = {"requested_mean": float(want.mean()), "generated_mean": float(got.mean()),
-                                 "difference_gev": _spread(got - want, None)}
-        positive = want > 0
-        if positive.any():
-            entry["relative"] = _spread(got[positive] / want[positive] - 1.0, tolerances)
-            entry["relative"]["n_jets"] = int(positive.sum())
+        requested = {}
+        for name, given in (("pt", pt), ("mass", mass), ("eta", eta)):
+            value = _requested(name, given, cond, n, found.n)
+            if value is not None:
+                requested[name] = value
+        if "pt" not in requested or (requested["pt"] <= 0).any():
+            raise InvalidDataError("the requested jet pt is missing or not positive; pass jets with their pt "
+                                   "condition (jet_features) or give pt")
+        found.measure(x, mask, requested)
+    if found.n == 0:
+        raise InvalidDataError("no jets to check; generate at least one")
+    for name, given in (("pt", pt), ("mass", mass), ("eta", eta)):
+        if given is not None and np.ndim(given) == 1 and np.size(given) not in (1, found.n):
+            raise InvalidDataError(f"the requested jet {name} has {np.size(given)} values for {found.n} jets; "
+                                   "give one, or one per jet")
+    result: dict[str, Any] = {"n_jets": found.n, "tolerances": list(tolerances)}
+    for name in ("pt", "mass"):
+        if name not in found.sums:
+            continue
+        want_sum, got_sum, count = found.sums[name]
+        entry: dict[str, Any] = {"requested_mean": want_sum / count, "generated_mean": got_sum / count,
+                                 "difference_gev": _spread(found.values(f"{name}_gev"), None)}
+        relative = found.values(f"{name}_relative")
+        if relative.size:
+            entry["relative"] = _spread(relative, tolerances)
+            entry["relative"]["n_jets"] = int(relative.size)
         result[name] = entry
-    if "eta" in requested:
-        result["eta"] = {"requested_mean": float(requested["eta"].mean()),
-                         "difference": _spread(jets["eta"] - requested["eta"], None)}
+    if "eta" in found.sums:
+        want_sum, _, count = found.sums["eta"]
+        result["eta"] = {"requested_mean": want_sum / count, "difference": _spread(found.values("eta_difference"), None)}
     return result

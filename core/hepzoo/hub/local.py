@@ -111,9 +111,9 @@ def load_pretrained(
 
     directory = Path(directory)
     check_model_folder(directory)
-    model = build_model(directory / CONFIG_NAME, expected_family)
-    model.tag = tag or model.tag
     weights = directory / WEIGHTS_NAME
+    model = build_model(directory / CONFIG_NAME, expected_family, weights=weights)
+    model.tag = tag or model.tag
     try:
         state = load_file(str(weights))
     except (SafetensorError, OSError, ValueError) as exc:
@@ -148,8 +148,16 @@ def check_prior_within_conditions(model, where: str) -> None:
             )
 
 
-def build_model(config_path: str | Path, expected_family: str | None = None) -> Model:
-    """The model a ``config.json`` describes, with fresh (untrained) weights: config -> family class."""
+def build_model(
+    config_path: str | Path, expected_family: str | None = None, weights: str | Path | None = None
+) -> Model:
+    """The model a ``config.json`` describes, with fresh (untrained) weights: config -> family class.
+
+    Every family is built here, inside ``allocation_budget``: a network far bigger than the
+    ``weights`` file it is for (or, without one, than this machine's memory) is one ConfigError
+    naming the config keys, before torch allocates it.
+    """
+    from hepzoo.hub.build_budget import allocation_budget, weights_summary
     from hepzoo.plugins.manager import get_registry
 
     config_path = Path(config_path)
@@ -158,7 +166,10 @@ def build_model(config_path: str | Path, expected_family: str | None = None) -> 
     if expected_family and family != expected_family:
         raise ConfigError(f"{config_path.parent} holds a {family!r} model, expected {expected_family!r}")
     cls = get_registry().get("family", family).load()
-    model = cls.from_config(structure(data.get("config", {}), cls.config_cls, what=str(config_path)))
+    config = structure(data.get("config", {}), cls.config_cls, what=str(config_path))
+    summary = weights_summary(weights) if weights is not None else None
+    with allocation_budget(data["config"], str(config_path), summary, Path(weights).name if weights else ""):
+        model = cls.from_config(config)
     model.tag = data.get("tag")
     return model
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from hepzoo.atomic import atomic_path
+from hepzoo.atomic import atomic_path, remove_stale_temps
 from hepzoo.config import read_json, write_json
 from hepzoo.errors import ConfigError
 from hepzoo.hub.integrity import sha256_file
@@ -64,7 +64,10 @@ def sub_state(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.
 
 
 def save_checkpoint(out_dir: str | Path, tensors: dict[str, torch.Tensor], record: dict[str, Any]) -> Path:
-    """Write a new ``checkpoint-<step>-*.safetensors`` (step from ``record["state"]``), commit it in the JSON; drop older ones."""
+    """Write a new ``checkpoint-<step>-*.safetensors`` (step from ``record["state"]``), commit it in the JSON; drop older ones.
+
+    Also drops the temporaries of checkpoints a killed run was writing (their writer is gone).
+    """
     from safetensors.torch import save_file
 
     out = Path(out_dir)
@@ -78,6 +81,7 @@ def save_checkpoint(out_dir: str | Path, tensors: dict[str, torch.Tensor], recor
     for old in out.glob("checkpoint-*.safetensors"):
         if old.name != name:
             old.unlink(missing_ok=True)
+    remove_stale_temps(out / name, "checkpoint-*.safetensors")  # a killed run's half-written checkpoint
     return path
 
 

@@ -13,6 +13,17 @@ from hepzoo_pc_droid.model import PcDroidCAE, PcDroidCAECD
 PUBLISHED = "pc-droid-cae/jetnet150-top"
 
 
+def flat(result: dict, prefix: str = "") -> dict:
+    """A nested result as ``{"pt.relative.q50": value}`` (pytest.approx compares flat mappings only)."""
+    out = {}
+    for key, value in result.items():
+        if isinstance(value, (dict, list)):
+            out.update(flat(dict(enumerate(value)) if isinstance(value, list) else value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
 def test_command_samples_the_requested_jets_and_reports_json(jets, make_model, tmp_path, registry, capsys):
     from hepzoo.cli.main import main
 
@@ -50,3 +61,33 @@ def test_published_top_model_follows_the_requested_pt_and_mass(registry):
     assert result["pt"]["relative"]["within"]["1.0%"] > 0.5
     assert abs(result["mass"]["relative"]["q50"]) < 0.05
     assert np.isfinite(result["mass"]["relative"]["std"])
+
+
+def test_command_measures_batch_by_batch_and_never_holds_every_jet(jets, make_model, tmp_path, registry,
+                                                                   monkeypatch):
+    """-n 12 --batch-size 4: the jets are measured four at a time, never joined into one set of 12."""
+    import hepzoo.evaluation.adherence as adherence
+    from hepzoo.cli.main import main
+    from hepzoo.evaluation import conditional_adherence
+    from hepzoo.hub.local import load_pretrained
+    from hepzoo.samples import Samples
+
+    folder = PcDroidCAECD.from_teacher(make_model(PcDroidCAE, jets, "cross")).save_pretrained(tmp_path / "cd")
+    expected = conditional_adherence(load_pretrained(folder).sample(12, cond={"type": "t", "pt": 1100.0}, steps=1,
+                                                                    seed=0, batch_size=4))
+    sizes = []
+    measure = adherence.constituent_jets
+    monkeypatch.setattr(adherence, "constituent_jets", lambda x, *a: sizes.append(len(x)) or measure(x, *a))
+
+    def no_joining(*args, **kwargs):
+        raise AssertionError("the jets of every batch were joined")
+
+    monkeypatch.setattr(Samples, "concatenate", staticmethod(no_joining))
+    out = tmp_path / "adherence.json"
+    rc = main(["adherence", f"local-dir:{folder}", "--cond", "type=t,pt=1100", "-n", "12", "--batch-size", "4",
+               "--steps", "1", "-q", "-o", str(out)])
+    assert rc == 0
+    assert sizes == [4, 4, 4]
+    result = json.loads(out.read_text())
+    assert result["source"]["seed"] == 0 and result["source"]["steps"] == 1
+    assert flat({k: v for k, v in result.items() if k != "source"}) == pytest.approx(flat(expected))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 
 from hepzoo.data.datasets import DatasetSpec
-from hepzoo.data.showers.gflash import make_showers
+from hepzoo.data.showers.gflash import make_showers, shower_recipe
 from hepzoo.representations.voxel import Voxel
 
 __all__ = ["CALOCHALLENGE_DS1_PHOTONS", "CALOCHALLENGE_DS1_PIONS", "CALOCHALLENGE_DS2", "CALOCHALLENGE_DS3"]
@@ -42,6 +42,7 @@ CALOCHALLENGE_DS2 = DatasetSpec(
         "$HEPZOO_CALOCHALLENGE_DS2 (Zenodo 10.5281/zenodo.6366270), else GFlash-generated"
     ),
     maker=functools.partial(make_showers, "ds2"),
+    recipe=functools.partial(shower_recipe, "ds2"),
     env_var="HEPZOO_CALOCHALLENGE_DS2",
     default_size=100_000,
 )
@@ -54,6 +55,7 @@ CALOCHALLENGE_DS3 = DatasetSpec(
         "$HEPZOO_CALOCHALLENGE_DS3 (Zenodo 10.5281/zenodo.6366323), else GFlash-generated"
     ),
     maker=functools.partial(make_showers, "ds3"),
+    recipe=functools.partial(shower_recipe, "ds3"),
     env_var="HEPZOO_CALOCHALLENGE_DS3",
     default_size=50_000,
 )

@@ -27,7 +27,10 @@ from hepzoo.data.h5 import atomic_h5
 from hepzoo.data.showers.geometry import Geometry
 from hepzoo.errors import ConfigError, InvalidDataError
 
-__all__ = ["Material", "Calorimeter", "W_SI", "simulate_showers", "make_showers", "chunk_size", "E_MAX_MEV"]
+__all__ = [
+    "Material", "Calorimeter", "W_SI", "simulate_showers", "make_showers", "shower_recipe", "chunk_size", "E_MAX_MEV",
+    "GFLASH_VERSION",
+]
 
 ES = 21.0  # MeV, the scale energy of the Moliere radius
 THRESHOLD_MEV = 0.5e-3 / 0.033  # 15.15 keV: the challenge's readout threshold on stored energies
@@ -226,6 +229,19 @@ def _chunk(geometry: Geometry, seed: int, index: int, n: int, e_min: float, e_ma
 
 
 E_MAX_MEV = 1e7  # 10 TeV: ten times the CaloChallenge's 1 TeV, far inside what GFlash computes finitely
+GFLASH_VERSION = 1  # raise it when a change here alters the showers a seed gives: older cached files are then refused
+
+
+def shower_recipe(geometry: str | Geometry, e_min: float = 1e3, e_max: float = 1e6) -> dict:
+    """The recipe part of a GFlash file's metadata, without generating: what a cached file is checked against."""
+    return {
+        "generator": "hepzoo GFlash (Grindhammer-Peters)",
+        "generator_version": GFLASH_VERSION,
+        "geometry": geometry if isinstance(geometry, str) else geometry.name,
+        "particle": "electron",
+        "e_min_mev": float(e_min),
+        "e_max_mev": float(e_max),
+    }
 
 
 def make_showers(
@@ -266,14 +282,7 @@ def make_showers(
     size = chunk_size(geometry)
     starts = list(range(0, n, size))
     jobs = [(geometry, seed, i, min(size, n - s), e_min, e_max) for i, s in enumerate(starts)]
-    meta = {
-        "generator": "hepzoo GFlash (Grindhammer-Peters)",
-        "geometry": geometry.name,
-        "particle": "electron",
-        "seed": seed,
-        "e_min_mev": e_min,
-        "e_max_mev": e_max,
-    }
+    meta = {**shower_recipe(geometry, e_min, e_max), "seed": seed}
     with (
         atomic_h5(path) as f,
         tqdm(total=n, disable=not progress, desc=f"GFlash {geometry.name}", unit="shower") as bar,
