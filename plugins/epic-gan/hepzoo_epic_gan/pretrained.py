@@ -187,6 +187,66 @@ PRETRAINED: list[dict] = [
         "tag": "jetnet30-gluon"
     },
     {
+        "dataset": "jetnet30-quark",
+        "description": "EPiC-GAN on JetNet30-like light-quark jets (CPU-trained, see card)",
+        "files": {
+            "README.md": "e7e5c51f0cb2c1e967afcea5ab1010e80d97cae2a7e58f3cb84e3377a279ec3c",
+            "config.json": "5f850049d375b69d43bea1d43c6d3678e979b4bf09bfd71263ecdd9a80459283",
+            "model.safetensors": "8507f640a9440b396d6d94a9a1c7eea8ed0c90f029d9091f53ca1b3c92500774"
+        },
+        "license": "mit",
+        "metrics": {
+            "fpd": {
+                "error": 0.000546074778913823,
+                "truth": 0.0003911631793383704,
+                "value": 0.02936625904312733
+            },
+            "kpd": {
+                "error": 3.0472923664724705e-05,
+                "truth": 1.2244096123659176e-06,
+                "value": 0.0001844992394595124
+            },
+            "w1efp": {
+                "error": 5.565202784418533e-07,
+                "truth": 4.77699653332817e-06,
+                "value": 3.3325946929553694e-05
+            },
+            "w1m": {
+                "error": 0.0001052362173535985,
+                "truth": 0.0007127354630876902,
+                "value": 0.004251527617723761
+            },
+            "w1p": {
+                "components": {
+                    "eta_rel": {
+                        "error": 0.00017791817548109572,
+                        "truth": 0.0010586031503236361,
+                        "truth_error": 0.00016642101656606505,
+                        "value": 0.0028879300894108376
+                    },
+                    "phi_rel": {
+                        "error": 0.00012730112777490559,
+                        "truth": 0.001266741854834904,
+                        "truth_error": 0.00019083151092775437,
+                        "value": 0.002481107730112794
+                    },
+                    "pt_rel": {
+                        "error": 2.2766274077284294e-05,
+                        "truth": 0.0004378936896810112,
+                        "truth_error": 4.2518561560024496e-05,
+                        "value": 0.0011279624352157327
+                    }
+                },
+                "error": 0.0001269891826556457,
+                "truth": 0.0009210795649465171,
+                "value": 0.002165666751579788
+            }
+        },
+        "repo_id": "hepzoo/epic-gan-jetnet30-quark",
+        "revision": "main",
+        "tag": "jetnet30-quark"
+    },
+    {
         "dataset": "jetnet30-top",
         "description": "EPiC-GAN on JetNet30-like top jets (CPU-trained, see card)",
         "files": {

@@ -40,6 +40,7 @@ CARD_REFERENCES = {
     "jetnet150-top": ("jetnet150-top", 5000, {"detector": "cms", "radius": 0.8}),  # JetNet's documented recipe
     "jetnet30-top": ("jetnet30-top", 10_000, {}),  # data make's default recipe (particle level, R = 0.4)
     "jetnet30-gluon": ("jetnet30-gluon", 10_000, {}),
+    "jetnet30-quark": ("jetnet30-quark", 10_000, {}),
 }
 
 
