@@ -12,17 +12,7 @@ from hepzoo.errors import InvalidDataError
 from hepzoo.evaluation import conditional_adherence, constituent_jets
 from hepzoo.representations import PointCloud
 from hepzoo.samples import Samples
-
-
-def flat(result: dict, prefix: str = "") -> dict:
-    """A nested result as ``{"pt.relative.q50": value}`` (pytest.approx compares flat mappings only)."""
-    out = {}
-    for key, value in result.items():
-        if isinstance(value, (dict, list)):
-            out.update(flat(dict(enumerate(value)) if isinstance(value, list) else value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = value
-    return out
+from hepzoo.testing import flat_result
 
 
 def two_prong_jets():
@@ -118,9 +108,9 @@ def test_batches_are_measured_one_by_one_and_agree_with_all_jets_at_once(monkeyp
     monkeypatch.setattr(adherence, "constituent_jets", lambda x, *a: sizes.append(len(x)) or measure(x, *a))
     batched = conditional_adherence(iter([samples[:2], samples[2:]]))
     assert sizes == [2, 1]
-    assert flat(batched) == pytest.approx(flat(whole))
+    assert flat_result(batched) == pytest.approx(flat_result(whole))
     given = conditional_adherence(iter([samples[:1], samples[1:]]), pt=pt, mass=mass, eta=eta)  # per-jet values
-    assert flat(given) == pytest.approx(flat(whole))
+    assert flat_result(given) == pytest.approx(flat_result(whole))
 
 
 def test_per_jet_requests_of_the_wrong_length_are_one_line():

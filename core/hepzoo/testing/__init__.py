@@ -20,6 +20,7 @@ _EXPORTS = {
     "check_resume_is_exact": "hepzoo.testing.training_conformance",
     "random_jets": "hepzoo.testing.data",
     "jetnet_like_samples": "hepzoo.testing.data",
+    "flat_result": "hepzoo.testing.results",
 }
 __all__ = list(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -8,20 +8,10 @@ import numpy as np
 import pytest
 
 from hepzoo.errors import HepzooError
+from hepzoo.testing import flat_result
 from hepzoo_pc_droid.model import PcDroidCAE, PcDroidCAECD
 
 PUBLISHED = "pc-droid-cae/jetnet150-top"
-
-
-def flat(result: dict, prefix: str = "") -> dict:
-    """A nested result as ``{"pt.relative.q50": value}`` (pytest.approx compares flat mappings only)."""
-    out = {}
-    for key, value in result.items():
-        if isinstance(value, (dict, list)):
-            out.update(flat(dict(enumerate(value)) if isinstance(value, list) else value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = value
-    return out
 
 
 def test_command_samples_the_requested_jets_and_reports_json(jets, make_model, tmp_path, registry, capsys):
@@ -90,4 +80,4 @@ def test_command_measures_batch_by_batch_and_never_holds_every_jet(jets, make_mo
     assert sizes == [4, 4, 4]
     result = json.loads(out.read_text())
     assert result["source"]["seed"] == 0 and result["source"]["steps"] == 1
-    assert flat({k: v for k, v in result.items() if k != "source"}) == pytest.approx(flat(expected))
+    assert flat_result({k: v for k, v in result.items() if k != "source"}) == pytest.approx(flat_result(expected))
