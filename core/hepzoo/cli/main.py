@@ -34,6 +34,7 @@ def _output_named(output: str) -> None:
 
 
 HDF5_SUFFIXES = (".h5", ".hdf5")
+MODEL_HELP = "family/tag (see 'hepzoo list'), hf-hub:org/repo[@rev], or a model folder: ./my-model, /abs/path, ~/m"
 
 
 def _h5_named(output: str) -> None:
@@ -417,11 +418,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("pattern", nargs="?")
     s.add_argument("--json", action="store_true")
     s = sub.add_parser("info", help="show a model's registry entry")
-    s.add_argument("model")
+    s.add_argument("model", help=MODEL_HELP)
     s.add_argument("--json", action="store_true")
 
     s = sub.add_parser("sample", help="sample events from a model into a file")
-    s.add_argument("model")
+    s.add_argument("model", help=MODEL_HELP)
     s.add_argument("-n", type=int, required=True, help="number of events")
     s.add_argument("-o", "--output", required=True, help="output file (JetNet / CaloChallenge HDF5)")
     s.add_argument("--sampler")

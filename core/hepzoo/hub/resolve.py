@@ -14,7 +14,7 @@ from hepzoo.errors import ConfigError, HepzooError, IntegrityError, ModelNotFoun
 from hepzoo.hub.integrity import git_blob_sha1, sha256_file
 from hepzoo.registry import PretrainedEntry
 
-__all__ = ["ModelRef", "parse_model_id", "search_paths", "fetch_pretrained", "fetch_pretrained_file", "fetch_hf_repo"]
+__all__ = ["ModelRef", "parse_model_id", "written_as_path", "PATH_PREFIXES", "search_paths", "fetch_pretrained", "fetch_pretrained_file", "fetch_hf_repo"]
 
 HF_FILES = ("config.json", "model.safetensors", "README.md")
 _REPO_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -23,6 +23,9 @@ _REVISION_RE = re.compile(r"^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._/-]*$")
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 _SHA1_RE = re.compile(r"^[0-9a-f]{40}$")
 CONNECT_TIMEOUT = 5.0  # seconds to wait for the Hub's TCP handshake before using the cache alone
+
+
+PATH_PREFIXES = ("/", "./", "../", "~")  # a name written as a path: a folder, never a registered id
 
 
 @attrs.define(frozen=True)
@@ -34,11 +37,26 @@ class ModelRef:
     revision: str | None = None
 
 
+def written_as_path(name: str) -> bool:
+    """Whether ``name`` is written as a path (``/abs``, ``./rel``, ``../rel``, ``~/...``, ``.``, ``..``)."""
+    return name.startswith(PATH_PREFIXES) or name in (".", "..")
+
+
 def parse_model_id(name: str) -> ModelRef:
-    """Split the explicit prefixes off; a bare id must be ``family/tag``."""
+    """Split the explicit prefixes off; a bare id must be ``family/tag``, else a path to a model folder.
+
+    A name written as a path (``/abs``, ``./rel``, ``../rel``, ``~/...``) is a ``local-dir:``
+    folder, as is an existing folder whose name cannot be an id (``my-model``, ``runs/a/model``).
+    A ``family/tag`` is always the registered id, even when a folder of that name is in the
+    current directory: write ``./family/tag`` to load the folder.
+    """
     if not isinstance(name, str) or not name.strip():
         raise ConfigError("a model id is a non-empty string such as 'epic-gan/jetnet150-top'")
     name = name.strip()
+    if written_as_path(name):
+        if "\0" in name:
+            raise ConfigError(f"{name!r}: a path cannot hold a NUL character; give the path of a model folder")
+        return ModelRef("local-dir", name)
     if name.startswith(("hf-hub:", "hf_hub:")):
         repo, _, revision = name.split(":", 1)[1].partition("@")
         if not _REPO_RE.match(repo):
@@ -56,9 +74,11 @@ def parse_model_id(name: str) -> ModelRef:
     if ":" in name:
         raise ConfigError(f"{name!r}: unknown prefix; use 'hf-hub:org/repo', 'local-dir:PATH' or 'family/tag'")
     if name.count("/") != 1 or not all(name.split("/")):
+        if "\0" not in name and Path(name).is_dir():
+            return ModelRef("local-dir", name)
         raise ConfigError(
             f"{name!r} is not a model id: use 'family/tag' (see 'hepzoo list'), "
-            "'hf-hub:org/repo' or 'local-dir:PATH'"
+            "'hf-hub:org/repo' or the path of a model folder ('./my-model', 'local-dir:PATH')"
         )
     return ModelRef("registered", name)
 
