@@ -202,3 +202,36 @@ def test_failed_write_leaves_no_file(tmp_path):
     with pytest.raises(InvalidDataError, match="metadata"):
         write_jetnet(tmp_path / "j.h5", s, metadata={"bad": circular})
     assert not list(tmp_path.iterdir())
+
+
+def test_batches_read_by_slices_are_the_whole_file_in_pieces(tmp_path):
+    from hepzoo.data.jetnet_io import read_jetnet_batches
+
+    s = _samples()
+    s.cond["type"] = np.arange(len(s.x)) % 5
+    s.cond["radius"] = np.linspace(0.4, 0.8, len(s.x))  # a conditions/<name> column
+    path = write_jetnet(tmp_path / "j.h5", s)
+    whole = read_jetnet(path, PointCloud(max_particles=6))
+    batches = list(read_jetnet_batches(path, 7, PointCloud(max_particles=6)))
+    assert [len(b) for b in batches] == [7, 7, 6]
+    joined = Samples.concatenate(batches)
+    np.testing.assert_array_equal(joined.x, whole.x)
+    np.testing.assert_array_equal(joined.mask, whole.mask)
+    assert sorted(joined.cond) == sorted(whole.cond) == ["eta", "mass", "n_particles", "pt", "radius", "type"]
+    for key, values in whole.cond.items():
+        np.testing.assert_array_equal(joined.cond[key], values)
+    assert batches[1].meta == whole.meta
+
+
+def test_a_bad_jet_in_a_later_batch_is_named_by_its_place_in_the_file(tmp_path):
+    from hepzoo.data.jetnet_io import read_jetnet_batches
+
+    path = write_jetnet(tmp_path / "j.h5", _samples())
+    with h5py.File(path, "r+") as f:
+        f["particle_features"][12, 0, 0] = np.nan
+    with pytest.raises(InvalidDataError, match=r"1 NaN/inf values \(first at \(12, 0, 0\)\)"):
+        read_jetnet(path)
+    batches = read_jetnet_batches(path, 5)
+    assert len(next(batches)) == 5 and len(next(batches)) == 5
+    with pytest.raises(InvalidDataError, match=r"1 NaN/inf values among jets 10..14 \(first at \(12, 0, 0\)\)"):
+        next(batches)

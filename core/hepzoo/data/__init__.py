@@ -14,6 +14,7 @@ _EXPORTS = {
     "load_dataset": "hepzoo.data.datasets",
     "make_dataset": "hepzoo.data.datasets",
     "read_jetnet": "hepzoo.data.jetnet_io",
+    "read_jetnet_batches": "hepzoo.data.jetnet_io",
     "write_jetnet": "hepzoo.data.jetnet_io",
     "JETNET_FEATURES": "hepzoo.data.jetnet_io",
     "JET_FEATURES": "hepzoo.data.jetnet_io",

@@ -17,7 +17,7 @@ pT_sum / pT_jet (about 1), eta in relative coordinates (about 0) and m / pT_jet,
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ from hepzoo.samples import Samples
 __all__ = [
     "write_jetnet",
     "read_jetnet",
+    "read_jetnet_batches",
     "JETNET_FEATURES",
     "JET_FEATURES",
     "RELATIVE_JET_FEATURES",
@@ -173,13 +174,42 @@ def read_jetnet(path: str | Path, representation: PointCloud | None = None) -> S
     the leading particles are kept and ``n_particles`` is clipped, as jetnet's loader does.
     """
     path = Path(path)
+    with _open_jetnet(path) as f:
+        layout = _JetnetLayout(path, f, representation)
+        return layout.rows(f, 0, layout.n)
+
+
+def read_jetnet_batches(path: str | Path, batch_size: int, representation: PointCloud | None = None) -> Iterator[Samples]:
+    """The file's jets ``batch_size`` at a time, read by h5py slices: what ``read_jetnet`` returns, in pieces.
+
+    Only one batch of particles is in memory; the per-jet columns (jet features, type, conditions)
+    are read whole once, a few numbers per jet, so every batch is checked and interpreted as the
+    whole file is. An empty file yields no batch.
+    """
+    from hepzoo.config import positive_int
+
+    path, batch_size = Path(path), positive_int("batch_size", batch_size)
+    with _open_jetnet(path) as f:
+        layout = _JetnetLayout(path, f, representation)
+        for start in range(0, layout.n, batch_size):
+            yield layout.rows(f, start, min(start + batch_size, layout.n))
+
+
+def _open_jetnet(path: Path) -> h5py.File:
+    """The file open for reading; a missing or unreadable one is one InvalidDataError naming the fix."""
     if not path.exists():
         raise _fail(path, "does not exist", "check the path or generate it with 'hepzoo data make'")
     try:
-        f = h5py.File(path, "r")
+        return h5py.File(path, "r")
     except OSError as err:
         raise _fail(path, f"is not a readable HDF5 file ({err})", "pass a JetNet .hdf5/.h5 file") from err
-    with f:
+
+
+class _JetnetLayout:
+    """What a JetNet file holds, checked: its datasets' shapes and every per-jet column, read whole."""
+
+    def __init__(self, path: Path, f: h5py.File, representation: PointCloud | None) -> None:
+        self.path = path
         if "particle_features" not in f:
             found = sorted(f.keys())
             raise _fail(path, f"has no 'particle_features' dataset (found {found})", "pass a JetNet-layout file")
@@ -190,6 +220,7 @@ def read_jetnet(path: str | Path, representation: PointCloud | None = None) -> S
         if pf.ndim != 3 or pf.shape[2] not in (3, 4):
             fix = "expected [N, P, 4] (eta_rel, phi_rel, pt_rel, mask)"
             raise _fail(path, f"particle_features has shape {pf.shape}", fix)
+        self.n = pf.shape[0]
         jet_features = None
         if "jet_features" in f:
             jf = numeric_dataset(f, "jet_features", path, "[N, 4] (pt, eta, mass, n_particles)")
@@ -198,68 +229,81 @@ def read_jetnet(path: str | Path, representation: PointCloud | None = None) -> S
                 raise _fail(path, f"jet_features has shape {jf.shape}", fix)
             jet_features = np.asarray(jf[:], dtype=np.float64)
         n_file = pf.shape[1]
-        p_max = n_file if representation is None else min(representation.max_particles, n_file)
-        particles = np.asarray(pf[:, :p_max], dtype=np.float32)
-        jet_type = None
+        self.p_max = n_file if representation is None else min(representation.max_particles, n_file)
+        self.jet_type = None
         if "jet_type" in f:
-            jet_type = _read_jet_type(path, numeric_dataset(f, "jet_type", path, "[N] class indices"), pf.shape[0])
-        extra = read_condition_columns(f, n=pf.shape[0])
-        meta = read_metadata(f["metadata"]) if "metadata" in f else {}
-    rep = representation if representation is not None else PointCloud(max_particles=n_file)
-    if tuple(rep.features) != JETNET_FEATURES:
-        raise InvalidDataError(
-            f"JetNet files hold {JETNET_FEATURES}; the representation asks for {rep.features}"
-        )
-    absent: list[int] = []  # jet_features columns that are NaN throughout: not known (module docstring)
-    if jet_features is not None:
-        absent = [i for i in range(3) if np.isnan(jet_features[:, i]).all() and len(jet_features)]
-    for name, arr in (("particle_features", particles), ("jet_features", jet_features)):
-        if arr is None:
-            continue
-        if name == "jet_features":
-            arr = np.delete(arr, absent, axis=1)
-        bad = ~np.isfinite(arr)
-        if bad.any():
-            first = tuple(int(i) for i in np.argwhere(bad)[0])
-            problem = f"{name} has {int(bad.sum())} NaN/inf values (first at {first})"
-            raise _fail(path, problem, "regenerate or clean the file")
-    x = particles[..., :3]
-    if particles.shape[2] == 4:
-        mask_col = particles[..., 3]
-        if not np.isin(mask_col, (0.0, 1.0)).all():
-            problem = "mask column (particle_features[..., 3]) holds values other than 0 and 1"
-            raise _fail(path, problem, "fix the mask")
-        mask = mask_col == 1.0
-    else:  # no mask column: derive it as jetnet does (any non-zero feature is a particle)
-        mask = (x != 0).any(axis=-1)
-    if (x[~mask] != 0).any():
-        n_bad = int((x[~mask] != 0).any(axis=-1).sum())
-        problem = f"{n_bad} masked-out particles have non-zero features"
-        raise _fail(path, problem, "zero the padding or fix the mask")
-    counts = mask.sum(axis=1)
-    if jet_features is None:
-        jet_features = np.full((len(x), 4), np.nan)
-        jet_features[:, 3] = counts
-    n_particles = np.minimum(jet_features[:, 3], p_max).astype(np.int64)
-    wrong = np.flatnonzero(counts != n_particles)
-    if wrong.size:
-        i = int(wrong[0])
-        raise _fail(
-            path,
-            f"{wrong.size} jets have a mask count different from n_particles (jet {i}: mask {counts[i]}, "
-            f"n_particles {int(jet_features[i, 3])} clipped to {n_particles[i]})",
-            "make jet_features[:, 3] the number of real particles",
-        )
-    cond: dict[str, np.ndarray] = {"n_particles": n_particles}
-    # files written before relative features had their own dataset said so in their metadata
-    if meta.get("jet_features_units", "GeV") != "relative":
-        for i, key in enumerate(ABSOLUTE_JET_FEATURES):
-            if np.isfinite(jet_features[:, i]).all():
-                cond[key] = jet_features[:, i].astype(np.float32)
-    if jet_type is not None:
-        cond["type"] = jet_type
-    elif "jet_type_index" in meta:
-        cond["type"] = np.full(len(x), int(meta["jet_type_index"]), dtype=np.int64)
-    cond.update(extra)
-    meta["source"] = str(path)
-    return Samples(x=x, representation=rep, mask=mask, cond=cond, meta=meta)
+            self.jet_type = _read_jet_type(path, numeric_dataset(f, "jet_type", path, "[N] class indices"), self.n)
+        self.extra = read_condition_columns(f, n=self.n)
+        self.meta = read_metadata(f["metadata"]) if "metadata" in f else {}
+        self.rep = representation if representation is not None else PointCloud(max_particles=n_file)
+        if tuple(self.rep.features) != JETNET_FEATURES:
+            raise InvalidDataError(
+                f"JetNet files hold {JETNET_FEATURES}; the representation asks for {self.rep.features}"
+            )
+        absent: list[int] = []  # jet_features columns that are NaN throughout: not known (module docstring)
+        if jet_features is not None:
+            absent = [i for i in range(3) if np.isnan(jet_features[:, i]).all() and len(jet_features)]
+            _check_finite(path, "jet_features", np.delete(jet_features, absent, axis=1), 0)
+        self.jet_features = jet_features
+        # files written before relative features had their own dataset said so in their metadata
+        relative = self.meta.get("jet_features_units", "GeV") == "relative"
+        self.known = [] if jet_features is None or relative else [
+            (i, key) for i, key in enumerate(ABSOLUTE_JET_FEATURES) if np.isfinite(jet_features[:, i]).all()
+        ]
+
+    def rows(self, f: h5py.File, start: int, stop: int) -> Samples:
+        """Jets ``start:stop`` as Samples, their particles read and checked here."""
+        path = self.path
+        whole = start == 0 and stop == self.n
+        among = "" if whole else f" among jets {start}..{stop - 1}"
+        particles = np.asarray(f["particle_features"][start:stop, : self.p_max], dtype=np.float32)
+        _check_finite(path, "particle_features", particles, start, among)
+        x = particles[..., :3]
+        if particles.shape[2] == 4:
+            mask_col = particles[..., 3]
+            if not np.isin(mask_col, (0.0, 1.0)).all():
+                problem = f"mask column (particle_features[..., 3]) holds values other than 0 and 1{among}"
+                raise _fail(path, problem, "fix the mask")
+            mask = mask_col == 1.0
+        else:  # no mask column: derive it as jetnet does (any non-zero feature is a particle)
+            mask = (x != 0).any(axis=-1)
+        if (x[~mask] != 0).any():
+            n_bad = int((x[~mask] != 0).any(axis=-1).sum())
+            problem = f"{n_bad} masked-out particles have non-zero features{among}"
+            raise _fail(path, problem, "zero the padding or fix the mask")
+        counts = mask.sum(axis=1)
+        if self.jet_features is None:
+            jet_features = np.full((len(x), 4), np.nan)
+            jet_features[:, 3] = counts
+        else:
+            jet_features = self.jet_features[start:stop]
+        n_particles = np.minimum(jet_features[:, 3], self.p_max).astype(np.int64)
+        wrong = np.flatnonzero(counts != n_particles)
+        if wrong.size:
+            i = int(wrong[0])
+            raise _fail(
+                path,
+                f"{wrong.size} jets{among} have a mask count different from n_particles (jet {start + i}: mask "
+                f"{counts[i]}, n_particles {int(jet_features[i, 3])} clipped to {n_particles[i]})",
+                "make jet_features[:, 3] the number of real particles",
+            )
+        cond: dict[str, np.ndarray] = {"n_particles": n_particles}
+        for i, key in self.known:
+            cond[key] = jet_features[:, i].astype(np.float32)
+        if self.jet_type is not None:
+            cond["type"] = self.jet_type[start:stop]
+        elif "jet_type_index" in self.meta:
+            cond["type"] = np.full(len(x), int(self.meta["jet_type_index"]), dtype=np.int64)
+        cond.update({name: values[start:stop] for name, values in self.extra.items()})
+        meta = {**self.meta, "source": str(path)}
+        return Samples(x=x, representation=self.rep, mask=mask, cond=cond, meta=meta)
+
+
+def _check_finite(path: Path, name: str, arr: np.ndarray, start: int, among: str = "") -> None:
+    """Refuse NaN/inf in ``arr`` (rows from ``start`` of dataset ``name``), naming the first."""
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        first = (first[0] + start, *first[1:])
+        problem = f"{name} has {int(bad.sum())} NaN/inf values{among} (first at {first})"
+        raise _fail(path, problem, "regenerate or clean the file")
