@@ -120,3 +120,85 @@ def test_per_jet_requests_of_the_wrong_length_are_one_line():
     assert "\n" not in str(err.value)
     with pytest.raises(InvalidDataError, match="mass has 4 values for 3 jets"):
         conditional_adherence((x, mask), pt=pt, mass=np.ones(4))
+
+
+def _jet_file(path):
+    from hepzoo.data import write_samples
+
+    x, mask, pt, eta, mass = two_prong_jets()
+    samples = Samples(x=x.astype(np.float32), representation=PointCloud(4), mask=mask,
+                      cond={"pt": pt.astype(np.float32), "eta": eta.astype(np.float32),
+                            "mass": mass.astype(np.float32), "n_particles": np.full(3, 2)})
+    return write_samples(samples, path)
+
+
+def test_a_jet_file_is_read_in_batches_with_the_result_of_reading_it_whole(tmp_path, monkeypatch, capsys):
+    import hepzoo.evaluation.adherence as adherence
+    from hepzoo.cli.main import main
+    from hepzoo.data import read_samples
+
+    path = _jet_file(tmp_path / "jets.h5")
+    whole = conditional_adherence(read_samples(path))
+    sizes = []
+    measure = adherence.constituent_jets
+    monkeypatch.setattr(adherence, "constituent_jets", lambda x, *a: sizes.append(len(x)) or measure(x, *a))
+
+    def no_whole_read(*args, **kwargs):
+        raise AssertionError("the jet file was read whole")
+
+    monkeypatch.setattr("hepzoo.data.jetnet_io.read_jetnet", no_whole_read)
+    monkeypatch.setattr("hepzoo.data.formats.read_samples", no_whole_read)
+    assert main(["adherence", str(path), "--batch-size", "2", "-o", str(tmp_path / "a.json")]) == 0
+    assert sizes == [2, 1]
+    result = json.loads((tmp_path / "a.json").read_text())
+    assert result.pop("source") == {"file": str(path)}
+    assert flat_result(result) == pytest.approx(flat_result(whole))
+    assert main(["adherence", str(path), "--batch-size", "0"]) == 2
+    assert "--batch-size must be a positive integer" in capsys.readouterr().err
+
+
+@pytest.fixture
+def nothing_measured(monkeypatch):
+    """Fail the test if a jet is generated or read: a bad -o must be refused first."""
+    import hepzoo.data.jetnet_io as jetnet_io
+    import hepzoo.model as model
+
+    def fail(*args, **kwargs):
+        raise AssertionError("jets were drawn or read before -o was checked")
+
+    monkeypatch.setattr(model.Model, "sample_batches", fail)
+    monkeypatch.setattr(jetnet_io, "read_jetnet_batches", fail)
+    monkeypatch.setattr("hepzoo.load", fail)
+
+
+@pytest.mark.parametrize("source", ["model", "file"])
+def test_a_bad_output_is_refused_before_any_jet_is_drawn_or_read(tmp_path, capsys, nothing_measured, source):
+    from hepzoo.cli.main import main
+
+    jets = _jet_file(tmp_path / "jets.h5")
+    given = "pc-droid-cae/jetnet150-top" if source == "model" else str(jets)
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "a-file").write_text("kept")
+    for output, problem in [
+        (tmp_path / "folder", "is a folder; give a file name"),
+        (tmp_path / "a-file" / "r.json", "a-file is a file, not a folder"),
+        (tmp_path / "result.h5", "would hold a JSON file under a .h5 suffix; name it result.json"),
+        (jets, "would hold a JSON file under a .h5 suffix"),
+        ("", "-o is empty"),
+        ("/proc/hepzoo-cannot-write.json", "cannot write /proc/hepzoo-cannot-write.json"),
+    ]:
+        assert main(["adherence", given, "-o", str(output)]) == 2
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and problem in err, err
+    assert (tmp_path / "a-file").read_text() == "kept"
+    assert not list((tmp_path).glob(".*partial"))  # the writability probe leaves nothing behind
+
+
+def test_the_jet_file_itself_is_never_the_output(tmp_path, capsys):
+    from hepzoo.cli.main import main
+
+    jets = _jet_file(tmp_path / "jets.h5").rename(tmp_path / "jets.json")  # an HDF5 file under a .json name
+    before = jets.read_bytes()
+    assert main(["adherence", str(jets), "-o", str(jets)]) == 2
+    assert "is the jet file being measured" in capsys.readouterr().err
+    assert jets.read_bytes() == before

@@ -24,7 +24,7 @@ from hepzoo.errors import OutputError, TargetBusyError
 
 __all__ = [
     "atomic_path", "atomic_write_text", "atomic_folder", "check_folder_target", "check_writable_folder",
-    "remove_stale_temps",
+    "check_writable_file", "remove_stale_temps",
 ]
 
 PARTIAL_SUFFIX = ".partial"
@@ -217,18 +217,46 @@ def check_folder_target(path: str | Path, may_replace: Callable[[Path], bool], w
     return resolved
 
 
+def _nearest_existing(path: Path) -> Path:
+    """``path`` or the closest of its parents that exists: where a new file or folder would be made."""
+    existing = path
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    return existing
+
+
 def check_writable_folder(path: str | Path, what: str = "output folder") -> Path:
     """Raise an OutputError unless ``path`` is a folder, or can be made one, that this user may write; before any work."""
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise OutputError(f"{path} exists and is a file, not an {what}; remove it or give a folder name with -o")
-    existing = path
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
+    existing = _nearest_existing(path)
     if not existing.is_dir():
         raise OutputError(f"cannot make {path}: {existing} is a file, not a folder; give a folder name with -o")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise OutputError(f"cannot write {path} ({existing} is not writable); choose a writable location with -o")
+    return path
+
+
+def check_writable_file(path: str | Path) -> Path:
+    """Raise an OutputError unless ``atomic_path`` could write ``path``, before any work.
+
+    ``path`` must name a file, not a folder, in a folder that exists or can be made and where a
+    file can be created: tried with an empty temporary, removed at once (permission bits do not
+    tell for root or a read-only mount). An existing file is replaced, as ``atomic_path`` replaces it.
+    """
+    path = _check_target(Path(path))
+    if path.is_dir():
+        raise OutputError(f"{path} is a folder; give a file name to write")
+    existing = _nearest_existing(path.parent)
+    if not existing.is_dir():
+        raise OutputError(f"cannot write {path}: {existing} is a file, not a folder; choose another location with -o")
+    probe = _temp_name(existing / path.name)
+    try:
+        probe.open("xb").close()
+        probe.unlink()
+    except OSError as exc:
+        raise _unwritable(path, exc) from None
     return path
 
 

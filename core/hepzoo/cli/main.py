@@ -39,12 +39,21 @@ MODEL_HELP = "family/tag (see 'hepzoo list'), hf-hub:org/repo[@rev], or a model 
 
 def _h5_named(output: str) -> None:
     """Refuse an ``-o`` whose suffix would mislabel the HDF5 file written to it, before any work."""
+    _suffix_named(output, HDF5_SUFFIXES, "an HDF5 file")
+
+
+def _suffix_named(output: str, suffixes: tuple[str, ...], what: str) -> None:
+    """Refuse an empty ``-o``, or one whose suffix would mislabel ``what`` (e.g. "a JSON file") written to it.
+
+    So a command never writes over a file of another kind (``-o jets.h5`` for a JSON result).
+    """
     _output_named(output)
     suffix = Path(output).suffix
-    if suffix.lower() not in HDF5_SUFFIXES and not Path(output).is_dir():  # a folder: refused as such later
+    if suffix.lower() not in suffixes and not Path(output).is_dir():  # a folder: refused as such later
+        others = f" (or {', '.join(suffixes[1:])})" if len(suffixes) > 1 else ""
         raise OutputError(
-            f"-o {output} would hold an HDF5 file under a {suffix or 'missing'} suffix; name it "
-            f"{Path(output).stem or 'out'}.h5 (or .hdf5)"
+            f"-o {output} would hold {what} under a {suffix or 'missing'} suffix; name it "
+            f"{Path(output).stem or 'out'}{suffixes[0]}{others}"
         )
 
 
