@@ -63,7 +63,7 @@ def test_list_json_and_plugins(capsys):
     assert ids == sorted(ids)
     top = next(m for m in listed if m["id"] == "epic-gan/jetnet150-top")
     assert top["repo_id"] == "hepzoo/epic-gan-jetnet150-top" and top["dataset"] == "jetnet150-top"
-    assert main(["list", "--json", "*150-gluon*"]) == 0
+    assert main(["list", "--json", "epic-gan/*150-gluon*"]) == 0
     assert [m["id"] for m in json.loads(capsys.readouterr().out)] == ["epic-gan/jetnet150-gluon"]
     assert main(["plugins"]) == 0
     assert "builtin" in capsys.readouterr().out
