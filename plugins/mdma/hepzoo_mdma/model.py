@@ -22,6 +22,8 @@ from hepzoo_mdma.networks import MDMAGenerator, MDMAVelocity
 
 __all__ = ["MdmaBase", "MdmaModel", "MdmaFmModel"]
 
+PT_REL = FEATURES.index("pt_rel")
+
 
 class MdmaBase(Model):
     """What both MDMA families share: standardised (eta_rel, phi_rel, pt_rel), ``n_particles`` from a KDE prior.
@@ -101,9 +103,14 @@ class MdmaBase(Model):
         return (self.config.max_particles, len(FEATURES))
 
     def postprocess(self, x, mask, cond):
-        """Network space -> physical jets: clip to the training range, undo the standardisation."""
+        """Network space -> physical jets: clip to the training range, undo the standardisation.
+
+        The training range reaches pt_rel ~1e-16 (real zero-momentum constituents), which the
+        inverse standardisation rounds to ~-1e-9: pt_rel is floored at 0, a fraction cannot be negative.
+        """
         x = torch.maximum(torch.minimum(x.float(), self.high.to(x.device)), self.low.to(x.device))
         out = self.preprocessing.to(x.device).inverse(x, mask)
+        out[..., PT_REL] = out[..., PT_REL].clamp_min(0.0)
         return apply_mask(out, mask).cpu().numpy(), None if mask is None else mask.cpu().numpy()
 
     # Packing pays when padding is common (JetNet150 tops fill 42% of 150 slots: 3.8x faster); on

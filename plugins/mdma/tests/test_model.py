@@ -101,6 +101,20 @@ def test_generated_particles_stay_in_the_training_range(gan, jets):
     assert (pts.min(0) >= ref.min(0) - 1e-5).all() and (pts.max(0) <= ref.max(0) + 1e-5).all()
 
 
+def test_pt_rel_clipped_at_the_training_minimum_is_never_negative(jets):
+    """Real constituents reach pt_rel ~1e-16: clipped there, the inverse standardisation must not round below 0."""
+    gan = MdmaModel.from_training_data(jets).eval()
+    with torch.no_grad():  # pt_rel's standardisation and minimum as fitted on 112k JetNet150-like tops
+        gan.preprocessing.mean[2], gan.preprocessing.std[2] = 0.01540511753410101, 0.029262101277709007
+        gan.low[2] = -0.526452898979187
+        gan.network.out.weight.zero_()
+        gan.network.out.bias.fill_(-1e3)
+    out = gan.sample(50, seed=0)
+    pts = out.x[out.mask]
+    assert (pts[:, 2] >= 0).all()
+    assert (pts[:, 2] <= 1e-12).all()  # clipped to the minimum, so the case was exercised
+
+
 def test_bad_training_data_is_one_line(make_jets):
     jets = make_jets(8, 6)
     jets.mask[0] = False
