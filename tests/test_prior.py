@@ -1,4 +1,4 @@
-"""EmpiricalPrior: KDE draws, integer columns, conditional draws independent of the chunk size."""
+"""EmpiricalPrior: KDE draws, integer columns, conditional draws independent of the chunk size, its bandwidth."""
 
 from __future__ import annotations
 
@@ -37,3 +37,50 @@ def test_conditional_draws_use_nearby_rows_and_do_not_depend_on_chunking(prior):
 def test_unknown_condition(prior):
     with pytest.raises(ConfigError, match="conditioned on"):
         prior.sample(2, torch.Generator(), given={"mass": 1.0})
+
+
+def _peaked(n=4000, seed=0):
+    """A narrow peak (width 2) beside a broad continuum (width 50): Scott's rule sees only the total spread."""
+    g = torch.Generator().manual_seed(seed)
+    peak = 175 + 2 * torch.randn(n // 2, generator=g)
+    broad = 120 + 50 * torch.randn(n // 2, generator=g)
+    return torch.cat([peak, broad])[:, None]
+
+
+def test_bandwidth_zero_draws_training_rows():
+    data = _peaked()
+    prior = EmpiricalPrior(("mass",), data, bandwidth=0.0)
+    out = prior.sample(3000, torch.Generator().manual_seed(1))["mass"]
+    assert not prior.chol.any()
+    assert torch.isin(out, prior.data[:, 0]).all()
+
+
+def test_bandwidth_scales_scotts_rule_and_keeps_a_narrow_peak():
+    data = _peaked()
+    scott = EmpiricalPrior(("mass",), data)
+    half = EmpiricalPrior(("mass",), data, bandwidth=0.5)
+    assert half.chol[0, 0].item() == pytest.approx(0.5 * scott.chol[0, 0].item(), rel=1e-6)
+    in_peak = {}
+    for name, prior in {"scott": scott, "rows": EmpiricalPrior(("mass",), data, bandwidth=0.0)}.items():
+        out = prior.sample(20_000, torch.Generator().manual_seed(2))["mass"]
+        in_peak[name] = ((out - 175).abs() < 2).float().mean().item()
+    truth = ((data[:, 0] - 175).abs() < 2).float().mean().item()
+    assert in_peak["rows"] == pytest.approx(truth, abs=0.02)
+    assert in_peak["scott"] < 0.75 * truth  # Scott's jitter (~13 here) smears the peak
+
+
+def test_the_fitted_jitter_is_state_so_a_loaded_prior_draws_as_it_was_fitted():
+    data = _peaked()
+    fitted = EmpiricalPrior(("mass",), data)
+    loaded = EmpiricalPrior(("mass",), bandwidth=0.0, max_rows=len(data))
+    loaded.load_state_dict(fitted.state_dict())
+    a = fitted.sample(100, torch.Generator().manual_seed(3))["mass"]
+    b = loaded.sample(100, torch.Generator().manual_seed(3))["mass"]
+    assert torch.equal(a, b)
+
+
+@pytest.mark.parametrize("bandwidth", [-0.1, float("nan"), float("inf")])
+def test_bad_bandwidth_is_one_line(bandwidth):
+    with pytest.raises(ConfigError, match="bandwidth must be a finite number >= 0") as info:
+        EmpiricalPrior(("mass",), bandwidth=bandwidth)
+    assert "\n" not in str(info.value)

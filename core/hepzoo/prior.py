@@ -39,6 +39,11 @@ class EmpiricalPrior(ConditionPrior):
     ``discrete="kde-round"``: the KDE jitters every column and integer columns are rounded and
     clamped to the training range, the multiplicity prior of EPiC-GAN (Buhmann et al.,
     arXiv:2301.08128); fixed columns pick one of the ``neighbours`` nearest rows.
+
+    ``bandwidth`` scales Scott's rule when fitting (the jitter is then a ``chol`` buffer, so a
+    loaded prior draws as it was fitted). Scott's rule assumes one Gaussian bump: on conditions
+    with narrow peaks (a resonance's mass among all jet types) it smears them, and ``bandwidth=0``
+    (draws are training rows) reproduces the joint distribution far better (docs/pc-droid.md).
     """
 
     _resizable_buffers = ("data",)
@@ -53,10 +58,13 @@ class EmpiricalPrior(ConditionPrior):
         neighbours: int = 64,
         categorical: tuple[str, ...] = (),
         discrete: str = "exact",
+        bandwidth: float = 1.0,
     ) -> None:
         super().__init__()
         if discrete not in DISCRETE_DRAWS:
             raise ConfigError(f"discrete draws must be one of {DISCRETE_DRAWS}, got {discrete!r}")
+        if not bandwidth >= 0 or bandwidth == float("inf"):
+            raise ConfigError(f"the prior's bandwidth must be a finite number >= 0 (a factor on Scott's rule), got {bandwidth}")
         if discrete == "kde-round" and categorical:
             raise ConfigError("kde-round would jitter categories; use discrete='exact' with categorical columns")
         self.columns = tuple(columns)
@@ -64,6 +72,7 @@ class EmpiricalPrior(ConditionPrior):
         self.categorical = tuple(categorical)
         self.discrete = discrete
         self.neighbours = neighbours
+        self.bandwidth = float(bandwidth)
         d = len(self.columns)
         self.register_buffer("data", torch.zeros(max_rows if data is None else min(len(data), max_rows), d))
         self.register_buffer("chol", torch.zeros(d, d))
@@ -92,9 +101,9 @@ class EmpiricalPrior(ConditionPrior):
         n, d = data.shape
         jit = self._jittered()
         chol = torch.zeros(d, d, dtype=torch.float64)
-        if jit:
+        if jit and self.bandwidth > 0:
             sub = data[:, jit]
-            factor = n ** (-1.0 / (len(jit) + 4))  # Scott's rule, as scipy.stats.gaussian_kde
+            factor = self.bandwidth * n ** (-1.0 / (len(jit) + 4))  # Scott's rule, as scipy.stats.gaussian_kde
             cov = torch.atleast_2d(torch.cov(sub.T)) * factor**2
             cov = cov + 1e-12 * torch.eye(len(jit), dtype=cov.dtype)
             chol[torch.tensor(jit)[:, None], torch.tensor(jit)[None, :]] = torch.linalg.cholesky(cov)

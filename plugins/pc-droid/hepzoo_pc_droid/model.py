@@ -53,6 +53,10 @@ class PcDroidModel(Model):
     default_sampler = "heun"
     default_steps = 50
     default_batch_size = 1000
+    # The prior's KDE factor on pt/eta/mass when fitted: 0, draws are training rows. Scott's rule on
+    # all five types at once smeared the W/Z/top mass peaks (docs/pc-droid.md); a loaded model
+    # draws as it was fitted (the jitter is its ``prior.chol``).
+    prior_bandwidth: ClassVar[float] = 0.0
     cpu_chunk = 128  # events per denoiser call when sampling on CPU (see sampling_law)
 
     @classmethod
@@ -98,7 +102,8 @@ class PcDroidModel(Model):
             Condition("n_particles", kind="integer", low=1, high=config.max_particles, description="multiplicity"),
         )
         self.prior = EmpiricalPrior(
-            CONDITION_NAMES, categorical=("type",), integer=("n_particles",), max_rows=config.prior_rows
+            CONDITION_NAMES, categorical=("type",), integer=("n_particles",), max_rows=config.prior_rows,
+            bandwidth=self.prior_bandwidth,
         )
 
     # -- building from data ----------------------------------------------------------------------
