@@ -12,6 +12,7 @@ from hepzoo.errors import ConfigError
 __all__ = ["ConditionPrior", "EmpiricalPrior", "DISCRETE_DRAWS"]
 
 DISCRETE_DRAWS = ("exact", "kde-round")
+_MAX_BANDWIDTH = 1e3  # a factor on Scott's rule; far above any useful smoothing, far below float32 overflow
 
 
 class ConditionPrior(nn.Module):
@@ -40,8 +41,8 @@ class EmpiricalPrior(ConditionPrior):
     clamped to the training range, the multiplicity prior of EPiC-GAN (Buhmann et al.,
     arXiv:2301.08128); fixed columns pick one of the ``neighbours`` nearest rows.
 
-    ``bandwidth`` scales Scott's rule when fitting (the jitter is then a ``chol`` buffer, so a
-    loaded prior draws as it was fitted). Scott's rule assumes one Gaussian bump: on conditions
+    ``bandwidth`` scales Scott's rule in the next ``fit``; the fitted jitter is the ``chol`` buffer,
+    so a loaded prior draws as it was fitted, whatever ``bandwidth`` it was built with. Scott's rule assumes one Gaussian bump: on conditions
     with narrow peaks (a resonance's mass among all jet types) it smears them, and ``bandwidth=0``
     (draws are training rows) reproduces the joint distribution far better (docs/pc-droid.md).
     """
@@ -63,8 +64,10 @@ class EmpiricalPrior(ConditionPrior):
         super().__init__()
         if discrete not in DISCRETE_DRAWS:
             raise ConfigError(f"discrete draws must be one of {DISCRETE_DRAWS}, got {discrete!r}")
-        if not bandwidth >= 0 or bandwidth == float("inf"):
-            raise ConfigError(f"the prior's bandwidth must be a finite number >= 0 (a factor on Scott's rule), got {bandwidth}")
+        if isinstance(bandwidth, bool) or not isinstance(bandwidth, (int, float)) or not 0 <= bandwidth <= _MAX_BANDWIDTH:
+            raise ConfigError(
+                f"the prior's bandwidth must be a number in [0, {_MAX_BANDWIDTH:g}] (a factor on Scott's rule), got {bandwidth!r}"
+            )
         if discrete == "kde-round" and categorical:
             raise ConfigError("kde-round would jitter categories; use discrete='exact' with categorical columns")
         self.columns = tuple(columns)

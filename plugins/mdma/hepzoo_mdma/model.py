@@ -103,13 +103,10 @@ class MdmaBase(Model):
         return (self.config.max_particles, len(FEATURES))
 
     def postprocess(self, x, mask, cond):
-        """Network space -> physical jets: clip to the training range, undo the standardisation.
-
-        The training range reaches pt_rel ~1e-16 (real zero-momentum constituents), which the
-        inverse standardisation rounds to ~-1e-9: pt_rel is floored at 0, a fraction cannot be negative.
-        """
+        """Network space -> physical jets: clip to the training range, undo the standardisation."""
         x = torch.maximum(torch.minimum(x.float(), self.high.to(x.device)), self.low.to(x.device))
         out = self.preprocessing.to(x.device).inverse(x, mask)
+        # the training minimum pt_rel ~1e-16 inverts to ~-1e-9 in float32; a fraction cannot be negative
         out[..., PT_REL] = out[..., PT_REL].clamp_min(0.0)
         return apply_mask(out, mask).cpu().numpy(), None if mask is None else mask.cpu().numpy()
 

@@ -11,7 +11,7 @@ import torch
 from hepzoo.errors import ConfigError, InvalidDataError
 from hepzoo.testing.conformance import ModelConformance
 from hepzoo_mdma.config import GeneratorConfig, MdmaConfig
-from hepzoo_mdma.model import MdmaFmModel, MdmaModel
+from hepzoo_mdma.model import PT_REL, MdmaFmModel, MdmaModel
 
 
 @pytest.fixture
@@ -105,14 +105,14 @@ def test_pt_rel_clipped_at_the_training_minimum_is_never_negative(jets):
     """Real constituents reach pt_rel ~1e-16: clipped there, the inverse standardisation must not round below 0."""
     gan = MdmaModel.from_training_data(jets).eval()
     with torch.no_grad():  # pt_rel's standardisation and minimum as fitted on 112k JetNet150-like tops
-        gan.preprocessing.mean[2], gan.preprocessing.std[2] = 0.01540511753410101, 0.029262101277709007
-        gan.low[2] = -0.526452898979187
+        gan.preprocessing.mean[PT_REL], gan.preprocessing.std[PT_REL] = 0.01540511753410101, 0.029262101277709007
+        gan.low[PT_REL] = -0.526452898979187
         gan.network.out.weight.zero_()
         gan.network.out.bias.fill_(-1e3)
     out = gan.sample(50, seed=0)
     pts = out.x[out.mask]
-    assert (pts[:, 2] >= 0).all()
-    assert (pts[:, 2] <= 1e-12).all()  # clipped to the minimum, so the case was exercised
+    assert (pts[:, PT_REL] >= 0).all()
+    assert (pts[:, PT_REL] <= 1e-12).all()  # clipped to the minimum, so the case was exercised
 
 
 def test_bad_training_data_is_one_line(make_jets):
