@@ -103,6 +103,14 @@ def test_importing_every_package_stays_torch_free():
     assert result.stdout.strip().splitlines()[-1] == "NO-TORCH"
 
 
+def test_the_data_layer_does_not_import_the_objectives():
+    """Data sits below the model layer: bucketing jets must not pull in generative objectives."""
+    code = "import sys, hepzoo.data.buckets; print('hepzoo.objectives' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False"
+
+
 def test_private_random_module_is_an_alias_of_the_public_one():
     from hepzoo import _random, rng
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["mask_from_counts", "broadcast_mask", "apply_mask", "real_entries"]
+__all__ = ["mask_from_counts", "broadcast_mask", "apply_mask", "real_entries", "multiplicity_groups"]
 
 
 def _is_torch(x: Any) -> bool:
@@ -62,3 +62,14 @@ def real_entries(x: Any, mask: Any) -> Any:
 
         return x[torch.as_tensor(mask, dtype=torch.bool, device=x.device)]
     return np.asarray(x)[np.asarray(mask, dtype=bool)]
+
+
+def multiplicity_groups(counts: Any) -> list[tuple[int, np.ndarray]]:
+    """``[(n, indices)]`` for each distinct count, in increasing ``n`` (indices in input order)."""
+    if _is_torch(counts):
+        counts = counts.cpu().numpy()
+    counts = np.asarray(counts).astype(np.int64)
+    order = np.argsort(counts, kind="stable")
+    values, starts = np.unique(counts[order], return_index=True)
+    ends = np.append(starts[1:], len(order))
+    return [(int(v), order[s:e]) for v, s, e in zip(values, starts, ends)]

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from hepzoo.objectives import multiplicity_groups
+from hepzoo.masking import multiplicity_groups
 
 __all__ = ["dense_by_multiplicity", "epoch_batches", "BucketBatches", "PackedJets"]
 

@@ -26,7 +26,7 @@ _EXPORTS = {
     "gradient_penalty": "hepzoo.objectives.gan",
     "Latent": "hepzoo.objectives.latents",
     "draw_latents": "hepzoo.objectives.latents",
-    "multiplicity_groups": "hepzoo.objectives.latents",
+    "multiplicity_groups": "hepzoo.masking",  # kept here: plugins import it from objectives
     "karras_sigmas": "hepzoo.objectives.schedules",
     "cosine_alpha_bar": "hepzoo.objectives.schedules",
     "cosine_betas": "hepzoo.objectives.schedules",

@@ -10,14 +10,13 @@ generation path (noise -> one-shot sampler -> postprocess) feeds any such genera
 from __future__ import annotations
 
 import attrs
-import numpy as np
 import torch
 
 from hepzoo._random import randn
 from hepzoo.errors import ConfigError
-from hepzoo.masking import apply_mask
+from hepzoo.masking import apply_mask, multiplicity_groups
 
-__all__ = ["Latent", "multiplicity_groups", "draw_latents"]
+__all__ = ["Latent", "draw_latents"]
 
 
 @attrs.define(frozen=True)
@@ -27,17 +26,6 @@ class Latent:
     name: str
     shape: tuple[int, ...] = attrs.field(converter=tuple)
     per_particle: bool = False
-
-
-def multiplicity_groups(counts: torch.Tensor | np.ndarray) -> list[tuple[int, np.ndarray]]:
-    """``[(n, indices)]`` for each distinct count, in increasing ``n`` (indices in input order)."""
-    if isinstance(counts, torch.Tensor):
-        counts = counts.cpu().numpy()
-    counts = np.asarray(counts).astype(np.int64)
-    order = np.argsort(counts, kind="stable")
-    values, starts = np.unique(counts[order], return_index=True)
-    ends = np.append(starts[1:], len(order))
-    return [(int(v), order[s:e]) for v, s, e in zip(values, starts, ends)]
 
 
 def draw_latents(
