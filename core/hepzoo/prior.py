@@ -42,9 +42,10 @@ class EmpiricalPrior(ConditionPrior):
     arXiv:2301.08128); fixed columns pick one of the ``neighbours`` nearest rows.
 
     ``bandwidth`` scales Scott's rule in the next ``fit``; the fitted jitter is the ``chol`` buffer,
-    so a loaded prior draws as it was fitted, whatever ``bandwidth`` it was built with. Scott's rule assumes one Gaussian bump: on conditions
-    with narrow peaks (a resonance's mass among all jet types) it smears them, and ``bandwidth=0``
-    (draws are training rows) reproduces the joint distribution far better (docs/pc-droid.md).
+    so a loaded prior draws as it was fitted, whatever ``bandwidth`` it was built with. Scott's
+    rule assumes one Gaussian bump: on conditions with narrow peaks (a resonance's mass among all
+    jet types) it smears them, and ``bandwidth=0`` (draws are training rows) reproduces the joint
+    distribution far better (docs/pc-droid.md).
     """
 
     _resizable_buffers = ("data",)
