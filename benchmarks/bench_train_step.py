@@ -1,7 +1,8 @@
 """Training steps/s per family: eager or ``--compile``, fp32 or bf16 autocast, side by side in one process.
 
     OMP_NUM_THREADS=1 nice -n 15 python benchmarks/bench_train_step.py --threads 1 \\
-        [--configs pc-droid-cae:30 pc-droid-cae:150 mdma:150 epic-gan:30 epic-gan:150] [--steps 20]
+        [--configs pc-droid-cae:30 pc-droid-cae:150 mdma:150 epic-gan:30 epic-gan:150] [--steps 20] \\
+        [--recipe-arg hidden=128 --recipe-arg layers=6]
 
 Each (family, N) builds the recipe's default model, networks, optimisers (its defaults: AdamW or
 Adam, clipping, EMA) and step, and cuts the recipe's own epoch into batches of ``--batch`` jets
@@ -36,13 +37,13 @@ jets = jetnet_like_samples  # JetNet150-top-like multiplicities (mean 63), every
 
 
 def measure(family: str, n: int, data: Samples, batch: int, bf16: bool, compile: bool, warmup: int,
-            steps: int) -> dict:
+            steps: int, recipe_args: dict | None = None) -> dict:
     """Steps/s (median of ``steps``) of one variant and the seconds its warm-up took beyond steady steps."""
     import torch._dynamo
 
     torch._dynamo.reset()  # every compiled variant starts from an empty cache
     recipe = recipe_for(family)
-    recipe.args["max_particles"] = n
+    recipe.args.update(recipe_args or {}, max_particles=n)
     options = TrainOptions(**{**recipe.defaults, "batch_size": batch})
     torch.manual_seed(0)
     model = recipe.build_model(data).train()
@@ -79,6 +80,8 @@ def main() -> int:
                    help="jets per epoch (a JetNet150 type's size: most bucketed GAN batches are then full, as in training)")
     p.add_argument("--warmup", type=int, default=10)
     p.add_argument("--steps", type=int, default=20)
+    p.add_argument("--recipe-arg", action="append", default=[], metavar="KEY=INT",
+                   help="a recipe option for every config, e.g. hidden=128 layers=6 (mdma-fm at a CPU width)")
     p.add_argument("--warm-cache", action="store_true",
                    help="reuse inductor's on-disk cache (default: a fresh one, so compile times are a first run's)")
     args = p.parse_args()
@@ -99,6 +102,17 @@ def main() -> int:
     return 0
 
 
+def recipe_args(args: argparse.Namespace) -> dict[str, int]:
+    """``--recipe-arg KEY=INT`` pairs as a dict (one line naming the bad pair otherwise)."""
+    pairs = {}
+    for item in args.recipe_arg:
+        key, sep, value = item.partition("=")
+        if not sep or not value.lstrip("-").isdigit():
+            raise SystemExit(f"--recipe-arg takes KEY=INT (e.g. hidden=128), got {item!r}")
+        pairs[key] = int(value)
+    return pairs
+
+
 def run(args: argparse.Namespace) -> list[dict]:
     """Every variant of every config, printed as it is measured."""
     rows = []
@@ -106,7 +120,7 @@ def run(args: argparse.Namespace) -> list[dict]:
         family, n = config.split(":")
         data = jets(args.jets, int(n))
         for _, bf16, compile in VARIANTS:
-            row = measure(family, int(n), data, args.batch, bf16, compile, args.warmup, args.steps)
+            row = measure(family, int(n), data, args.batch, bf16, compile, args.warmup, args.steps, recipe_args(args))
             rows.append(row)
             print(json.dumps(row), flush=True)
     return rows

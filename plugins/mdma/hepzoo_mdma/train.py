@@ -104,9 +104,9 @@ class _MdmaRecipeBase(Recipe):
     model_cls: type[MdmaBase]
 
     def __init__(self, **args) -> None:
-        base = {"max_particles": 150, "max_jets": None, "valid_runs": 1, "valid_efp_jets": 2000}
+        base = {"max_particles": 150, "max_jets": None, "valid_runs": 1, "valid_efp_jets": 2000, "valid_jets": None}
         super().__init__(**{**base, **args})
-        self._validator: JetValidator | None = None
+        self._validator: tuple[Samples, JetValidator] | None = None
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--max-particles", type=int, default=150, help="particle slots per jet (30 or 150)")
@@ -115,6 +115,9 @@ class _MdmaRecipeBase(Recipe):
                             help="generated sets per validation, each as large as the validation set")
         parser.add_argument("--valid-efp-jets", type=int, default=2000,
                             help="jets whose EFPs W1EFP compares (EFPs are slow: ~1 s per 1000 jets)")
+        parser.add_argument("--valid-jets", type=int, default=None,
+                            help="validate on the first N validation jets (default all; flow matching samples "
+                                 "each validation jet with --valid-steps solver steps)")
 
     def load_data(self, data: str) -> tuple[Samples, Samples]:
         return load_jet_training_data(data, self.args["max_particles"], self.args["max_jets"])
@@ -129,9 +132,13 @@ class _MdmaRecipeBase(Recipe):
 
     def validate(self, model: MdmaBase, valid: Samples, device: torch.device, seed: int,
                  steps: int | None = None) -> dict[str, float]:
-        if self._validator is None or self._validator.reference is not valid:
-            self._validator = JetValidator(valid, efp_jets=self.args["valid_efp_jets"])
-        return self._validator(model, device, seed, runs=self.args["valid_runs"], steps=steps)
+        if self._validator is None or self._validator[0] is not valid:
+            n = self.args["valid_jets"]
+            if n is not None and n < 1:
+                raise ConfigError(f"--valid-jets must be >= 1, got {n}; leave it out to validate on every jet")
+            subset = valid if n is None else valid[:n]
+            self._validator = (valid, JetValidator(subset, efp_jets=self.args["valid_efp_jets"]))
+        return self._validator[1](model, device, seed, runs=self.args["valid_runs"], steps=steps)
 
 
 class MdmaRecipe(_MdmaRecipeBase):

@@ -55,6 +55,19 @@ class TestMdmaFmTraining(TestMdmaTraining):
         return lambda: _SmallFm(max_particles=8, valid_efp_jets=20)
 
 
+def test_valid_jets_validates_on_the_first_validation_jets_and_refuses_zero(registry, make_jets):
+    data, valid = make_jets(40, 8, seed=1), make_jets(12, 8, seed=2)
+    model = MdmaRecipe(max_particles=8).build_model(data)
+    cpu = torch.device("cpu")
+    on_subset = MdmaRecipe(max_particles=8, valid_efp_jets=5, valid_jets=6).validate(model, valid, cpu, 0)
+    on_sliced = MdmaRecipe(max_particles=8, valid_efp_jets=5).validate(model, valid[:6], cpu, 0)
+    on_all = MdmaRecipe(max_particles=8, valid_efp_jets=5).validate(model, valid, cpu, 0)
+    assert on_subset == on_sliced
+    assert on_subset != on_all
+    with pytest.raises(ConfigError, match="--valid-jets must be >= 1"):
+        MdmaRecipe(max_particles=8, valid_jets=0).validate(model, valid, cpu, 0)
+
+
 def test_mean_field_matching_stops_after_its_steps_and_the_counter_is_checkpointed(tmp_path, registry, make_jets):
     data, valid = make_jets(40, 8, seed=1), make_jets(12, 8, seed=2)
     recipe = MdmaRecipe(max_particles=8, valid_efp_jets=20, mean_field_steps=3)
