@@ -73,7 +73,8 @@ def card_inputs(path: Path) -> dict:
     reference = reproduce[-1].rpartition("--reference ")[2]
     figures = re.findall(r"^!\[(.*?)\]\((.*?)\)$", body.partition("\n## Figures\n")[2], re.M)
     conditions = [Condition(**c) for c in front.get("hepzoo_conditions", [])]
-    return dict(result=result, model_id=f"{family}/{tag}", family=family, tag=tag, card=card, conditions=conditions,
+    speed = re.search(r"^Generation speed: .*$", body, re.M)  # cards released before it was measured have none
+    return dict(speed_text=speed.group(0) if speed else "", result=result, model_id=f"{family}/{tag}", family=family, tag=tag, card=card, conditions=conditions,
                 reference=reference, n=int(counts.group(1)), seed=int(counts.group(2)),
                 reference_command=reproduce[0] if len(reproduce) == 3 else "", figures=figures)
 
@@ -82,7 +83,8 @@ def card_inputs(path: Path) -> dict:
 def test_published_card_is_reproduced_byte_for_byte(path, registry):
     got = card_inputs(path)
     card = release_card(got["result"], got["model_id"], got["reference"], n=got["n"], seed=got["seed"],
-                        card=got["card"], reference_command=got["reference_command"], figures=got["figures"])
+                        card=got["card"], reference_command=got["reference_command"], figures=got["figures"],
+                        speed_text=got["speed_text"])
     assert card.render(got["family"], got["tag"], conditions=got["conditions"]) == path.read_text()
     for _, figure in got["figures"]:  # every figure the card shows is in its folder
         assert (path.parent / figure).is_file()
@@ -176,6 +178,10 @@ def test_release_writes_the_cards_figures_and_training_curves(tmp_path):
     assert "figures/training_curves.png" in figures and "figures/jet_mass_rel.png" in figures
     assert all((folder / f).read_bytes().startswith(b"\x89PNG") for f in figures)
     assert set(out["metrics"]["w1p"]["components"]) == {"eta_rel", "phi_rel", "pt_rel"}
+    speed = re.search(r"^Generation speed: the 600 events above took ([\d.]+) s with `model.sample` \(one-shot\): "
+                      r"\*\*([\d,]+) events/s\*\* on CPU .*, \d+ threads?, torch .*\.$", text, re.M)
+    assert speed and int(speed.group(2).replace(",", "")) > 0
+    assert text.index("Generation speed:") < text.index("Reproduce with:")
 
 
 def test_release_refuses_a_log_without_validation_before_any_work(tmp_path):

@@ -86,7 +86,8 @@ def hardware_line(device: str) -> str:
                 cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
         except OSError:
             pass
-        where = f"CPU ({cpu}), {torch.get_num_threads()} threads"
+        threads = torch.get_num_threads()
+        where = f"CPU ({cpu}), {threads} thread{'' if threads == 1 else 's'}"
     return f"{where}, torch {torch.__version__}"
 
 

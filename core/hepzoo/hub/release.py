@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from hepzoo.hub.fidelity import FidelityPoint
     from hepzoo.plugins.specs import EvaluatorSpec
 
-__all__ = ["release", "release_card", "metrics_table", "evaluation_section", "evaluation_text", "figures_section",
+__all__ = ["release", "release_card", "speed_line", "metrics_table", "evaluation_section", "evaluation_text", "figures_section",
            "metric_summary", "reproduce_block", "load_for_release", "CARD_PLOTS"]
 
 
@@ -133,10 +133,12 @@ def release_card(
     notes: str = "",
     figures: Sequence[tuple[str, str]] = (),
     fidelity_text: str = "",
+    speed_text: str = "",
 ) -> ModelCard:
     """The model card of a release: ``card``'s text, the evaluation section, the reproducing commands, figures.
 
-    ``fidelity_text``: the time-vs-fidelity section (``hepzoo.hub.fidelity.fidelity_section``), after the commands.
+    ``fidelity_text``: the time-vs-fidelity section (``hepzoo.hub.fidelity.fidelity_section``), after the commands;
+    ``speed_text``: how fast the evaluated events were generated (:func:`speed_line`), after the evaluation.
     """
     card = card or ModelCard()
     card.body = "\n\n".join(
@@ -144,6 +146,7 @@ def release_card(
         for part in [
             card.body.strip(),
             evaluation_section(result, n, seed),
+            speed_text,
             "Reproduce with:\n\n" + reproduce_block(model_id, reference, n=n, seed=seed,
                                                      reference_command=reference_command),
             fidelity_text,
@@ -154,6 +157,18 @@ def release_card(
     )
     card.metrics = metric_summary(result, _evaluator(result))
     return card
+
+
+def speed_line(model, n: int, seconds: float, device: str = "cpu") -> str:
+    """One sentence: the evaluated events' generation time and rate, with the sampler and the hardware."""
+    from hepzoo.hub.fidelity import hardware_line
+    from hepzoo.plugins.manager import get_registry
+
+    sampler, steps = model.default_sampler, model.default_steps
+    takes_steps = get_registry().sampler_spec(sampler).takes_steps
+    how = f"{sampler}, {steps} step{'' if steps == 1 else 's'}" if takes_steps else sampler
+    return (f"Generation speed: the {n:,} events above took {seconds:.1f} s with `model.sample` "
+            f"({how}): **{n / seconds:,.0f} events/s** on {hardware_line(device)}.")
 
 
 def reproduce_block(model_id: str, reference: str | Path, *, n: int, seed: int, reference_command: str = "",
@@ -256,7 +271,7 @@ def release(
                                         **evaluate_options)
         card = release_card(result, f"{model.family}/{tag}", reference, n=n, seed=seed, card=card,
                             reference_command=reference_command, notes=notes, figures=figures,
-                            fidelity_text=fidelity_text(measured, result))
+                            fidelity_text=fidelity_text(measured, result), speed_text=speed_line(model, n, seconds))
         card.fidelity = measured
         extra = {rel: written[Path(rel).stem] for _, rel in figures}
         folder = save_pretrained(model, out_dir, card=card, extra_files=extra)

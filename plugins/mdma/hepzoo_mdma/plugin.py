@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from hepzoo.plugins import hookimpl
+from hepzoo.plugins import PretrainedEntry, hookimpl
+from hepzoo_mdma.pretrained import PRETRAINED
+
+PAPERS = {"mdma": ("2305.15254",), "mdma-fm": ("2408.04997", "2305.15254")}
 
 
 @hookimpl
@@ -21,3 +24,5 @@ def hepzoo_register(registry) -> None:
         recipe="hepzoo_mdma.train:MdmaFmRecipe",
         law="velocity",
     )
+    for entry in PRETRAINED:
+        registry.add_pretrained(PretrainedEntry(papers=PAPERS[entry["family"]], **entry))
