@@ -1,4 +1,5 @@
-"""The published PC-Droid models: Hub repo, revision, sha256 of every file, card metrics.
+"""The published PC-Droid models (the diffusion model and its consistency-distilled student): Hub repo,
+revision, sha256 of every file, card metrics.
 
 An all-type model is published once (``pc-droid-cae/jetnet150``) and once per jet type with the
 same files and the type pinned, e.g. ``{"family": "pc-droid-cae", "tag": "jetnet150-top",
@@ -251,15 +252,29 @@ METRICS_BY_TYPE = {
     }
 }
 
-_COMMON = {"family": "pc-droid-cae", "repo_id": "hepzoo/pc-droid-cae-jetnet150", "revision": "main", "license": "mit",
-           "files": FILES}
+# The consistency-distilled student pc-droid-cae-cd/jetnet150 (and its per-type ids): its own files.
+CD_FILES: dict[str, str] = {}
 
-PRETRAINED: list[dict] = [
-    {**_COMMON, "tag": "jetnet150", "dataset": "jetnet150",
-     "description": "PC-Droid CAE, one diffusion model for JetNet150-like g/q/t/W/Z jets (CPU-trained, see card)"},
-] + [
-    {**_COMMON, "tag": f"jetnet150-{label}", "dataset": f"jetnet150-{label}", "metrics": metrics,
-     "pinned_conditions": {"type": label},
-     "description": f"PC-Droid CAE, JetNet150-like {label} jets (the all-type model with the type pinned; CPU-trained, see card)"}
-    for label, metrics in sorted(METRICS_BY_TYPE.items())
-]
+CD_METRICS_BY_TYPE: dict[str, dict] = {}
+
+
+def _published(family: str, files: dict, metrics_by_type: dict, what: str) -> list[dict]:
+    """The all-type id, then one id per type pinning it; one repo, the same files."""
+    common = {"family": family, "repo_id": f"hepzoo/{family}-jetnet150", "revision": "main", "license": "mit",
+              "files": files}
+    return [
+        {**common, "tag": "jetnet150", "dataset": "jetnet150",
+         "description": f"{what}, one model for JetNet150-like g/q/t/W/Z jets (CPU-trained, see card)"},
+    ] + [
+        {**common, "tag": f"jetnet150-{label}", "dataset": f"jetnet150-{label}", "metrics": metrics,
+         "pinned_conditions": {"type": label},
+         "description": f"{what}, JetNet150-like {label} jets (the all-type model with the type pinned; "
+                        "CPU-trained, see card)"}
+        for label, metrics in sorted(metrics_by_type.items())
+    ]
+
+
+PRETRAINED: list[dict] = _published("pc-droid-cae", FILES, METRICS_BY_TYPE, "PC-Droid CAE diffusion") + (
+    _published("pc-droid-cae-cd", CD_FILES, CD_METRICS_BY_TYPE, "PC-Droid CAE, consistency-distilled (1-5 calls)")
+    if CD_FILES else []
+)
