@@ -85,6 +85,7 @@ def main() -> int:
     p.add_argument("--warm-cache", action="store_true",
                    help="reuse inductor's on-disk cache (default: a fresh one, so compile times are a first run's)")
     args = p.parse_args()
+    args.recipe_args = recipe_args(p, args)
     torch.set_num_threads(args.threads)
     with tempfile.TemporaryDirectory(prefix="bench-train-step-inductor-") as cache:
         if not args.warm_cache:
@@ -102,14 +103,20 @@ def main() -> int:
     return 0
 
 
-def recipe_args(args: argparse.Namespace) -> dict[str, int]:
-    """``--recipe-arg KEY=INT`` pairs as a dict (one line naming the bad pair otherwise)."""
+def recipe_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str, int]:
+    """``--recipe-arg KEY=INT`` pairs, each a size option of every config's recipe (else one line, exit 2)."""
     pairs = {}
     for item in args.recipe_arg:
         key, sep, value = item.partition("=")
-        if not sep or not value.lstrip("-").isdigit():
-            raise SystemExit(f"--recipe-arg takes KEY=INT (e.g. hidden=128), got {item!r}")
+        if not sep or not key or not value.lstrip("-").isdigit():
+            parser.error(f"--recipe-arg takes KEY=INT (e.g. hidden=128), got {item!r}")
         pairs[key] = int(value)
+    for config in args.configs:
+        known = set(recipe_for(config.split(":")[0]).args) - {"max_particles"}  # N comes from FAMILY:N
+        unknown = sorted(set(pairs) - known)
+        if unknown:
+            parser.error(f"--recipe-arg {', '.join(unknown)}: not an option of {config}'s recipe "
+                         f"(it takes {', '.join(sorted(known))})")
     return pairs
 
 
@@ -120,7 +127,7 @@ def run(args: argparse.Namespace) -> list[dict]:
         family, n = config.split(":")
         data = jets(args.jets, int(n))
         for _, bf16, compile in VARIANTS:
-            row = measure(family, int(n), data, args.batch, bf16, compile, args.warmup, args.steps, recipe_args(args))
+            row = measure(family, int(n), data, args.batch, bf16, compile, args.warmup, args.steps, args.recipe_args)
             rows.append(row)
             print(json.dumps(row), flush=True)
     return rows

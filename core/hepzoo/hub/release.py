@@ -21,6 +21,7 @@ from hepzoo.hub.publish import registry_snippet
 
 if TYPE_CHECKING:
     from hepzoo.hub.fidelity import FidelityPoint
+    from hepzoo.model import Model
     from hepzoo.plugins.specs import EvaluatorSpec
 
 __all__ = ["release", "release_card", "speed_line", "metrics_table", "evaluation_section", "evaluation_text", "figures_section",
@@ -159,7 +160,7 @@ def release_card(
     return card
 
 
-def speed_line(model, n: int, seconds: float, device: str = "cpu") -> str:
+def speed_line(model: Model, n: int, seconds: float, device: str = "cpu") -> str:
     """One sentence: the evaluated events' generation time and rate, with the sampler and the hardware."""
     from hepzoo.hub.fidelity import hardware_line
     from hepzoo.plugins.manager import get_registry
@@ -167,7 +168,7 @@ def speed_line(model, n: int, seconds: float, device: str = "cpu") -> str:
     sampler, steps = model.default_sampler, model.default_steps
     takes_steps = get_registry().sampler_spec(sampler).takes_steps
     how = f"{sampler}, {steps} step{'' if steps == 1 else 's'}" if takes_steps else sampler
-    return (f"Generation speed: the {n:,} events above took {seconds:.1f} s with `model.sample` "
+    return (f"Generation speed: the {n} events above took {seconds:.1f} s with `model.sample` "
             f"({how}): **{n / seconds:,.0f} events/s** on {hardware_line(device)}.")
 
 

@@ -11,7 +11,7 @@ PRETRAINED: list[dict] = [
         "description": "MDMA GAN on JetNet150-like top jets: a CPU-budget baseline that misses the top mass peak (see card)",
         "family": "mdma",
         "files": {
-            "README.md": "b2fa4a756368979b3a29173cd3a1d574657d55354de2672c490b3cc79a2b9d99",
+            "README.md": "8e5c1a4ca502f216d869bdc7063f88e00d56633a6ff8216106d5c95f4a6aaa18",
             "config.json": "1917064e9d02937324705e790449c135147c97f8faa820edf9ef88a19d6fd44f",
             "model.safetensors": "31f820a7bb6907ab1aab51ca5fc5107834ed185dc79efb0fbb53cdd59d6451ac"
         },

@@ -112,12 +112,22 @@ class _MdmaRecipeBase(Recipe):
         parser.add_argument("--max-particles", type=int, default=150, help="particle slots per jet (30 or 150)")
         parser.add_argument("--max-jets", type=int, default=None, help="use only the first N jets")
         parser.add_argument("--valid-runs", type=int, default=1,
-                            help="generated sets per validation, each as large as the validation set")
+                            help="generated sets per validation, each as large as the validation jets used")
         parser.add_argument("--valid-efp-jets", type=int, default=2000,
                             help="jets whose EFPs W1EFP compares (EFPs are slow: ~1 s per 1000 jets)")
         parser.add_argument("--valid-jets", type=int, default=None,
                             help="validate on the first N validation jets (default all; flow matching samples "
                                  "each validation jet with --valid-steps solver steps)")
+
+    def run_options(self) -> dict:
+        """``args``, without ``valid_jets`` while unset: runs recorded before the option existed still resume."""
+        return {k: v for k, v in self.args.items() if not (k == "valid_jets" and v is None)}
+
+    def check_validation_args(self) -> None:
+        """Validation options are refused before any training, not at the first validation an epoch later."""
+        n = self.args["valid_jets"]
+        if n is not None and n < 1:
+            raise ConfigError(f"--valid-jets must be >= 1, got {n}; leave it out to validate on every jet")
 
     def load_data(self, data: str) -> tuple[Samples, Samples]:
         return load_jet_training_data(data, self.args["max_particles"], self.args["max_jets"])
@@ -133,9 +143,8 @@ class _MdmaRecipeBase(Recipe):
     def validate(self, model: MdmaBase, valid: Samples, device: torch.device, seed: int,
                  steps: int | None = None) -> dict[str, float]:
         if self._validator is None or self._validator[0] is not valid:
+            self.check_validation_args()
             n = self.args["valid_jets"]
-            if n is not None and n < 1:
-                raise ConfigError(f"--valid-jets must be >= 1, got {n}; leave it out to validate on every jet")
             subset = valid if n is None else valid[:n]
             self._validator = (valid, JetValidator(subset, efp_jets=self.args["valid_efp_jets"]))
         return self._validator[1](model, device, seed, runs=self.args["valid_runs"], steps=steps)
@@ -175,6 +184,7 @@ class MdmaRecipe(_MdmaRecipeBase):
             raise ConfigError(f"--gan must be one of {', '.join(GAN_LOSSES)}, got {self.args['gan']!r}")
         if self.args["mean_field_steps"] < 0:
             raise ConfigError(f"--mean-field-steps must be >= 0, got {self.args['mean_field_steps']}")
+        self.check_validation_args()
         config = MdmaConfig(max_particles=int(train.x.shape[1]))
         if self.args["hidden"] is not None:
             config = attrs.evolve(config, generator=attrs.evolve(config.generator, hidden=self.args["hidden"]))
@@ -212,7 +222,13 @@ class MdmaFmRecipe(_MdmaRecipeBase):
         parser.add_argument("--no-ot", action="store_true", help="independent noise-data pairs (plain CFM)")
         parser.add_argument("--valid-steps", type=int, default=100, help="midpoint steps when validating")
 
+    def check_validation_args(self) -> None:
+        super().check_validation_args()
+        if self.args["valid_steps"] < 1:
+            raise ConfigError(f"--valid-steps must be >= 1, got {self.args['valid_steps']}")
+
     def build_model(self, train: Samples) -> MdmaFmModel:
+        self.check_validation_args()
         config = MdmaFmConfig(max_particles=int(train.x.shape[1]), ot=not self.args["no_ot"])
         sizes = {k: self.args[k] for k in ("hidden", "layers") if self.args[k] is not None}
         if sizes:
@@ -224,6 +240,4 @@ class MdmaFmRecipe(_MdmaRecipeBase):
 
     def validate(self, model: MdmaFmModel, valid: Samples, device: torch.device, seed: int) -> dict[str, float]:
         """W1 metrics of jets sampled with ``--valid-steps`` midpoint steps (the model's own default is kept)."""
-        if self.args["valid_steps"] < 1:
-            raise ConfigError(f"--valid-steps must be >= 1, got {self.args['valid_steps']}")
         return super().validate(model, valid, device, seed, steps=self.args["valid_steps"])

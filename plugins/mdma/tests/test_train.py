@@ -68,6 +68,26 @@ def test_valid_jets_validates_on_the_first_validation_jets_and_refuses_zero(regi
         MdmaRecipe(max_particles=8, valid_jets=0).validate(model, valid, cpu, 0)
 
 
+@pytest.mark.parametrize(("family", "bad"), [("mdma", ["--valid-jets", "0"]), ("mdma-fm", ["--valid-jets", "-3"]),
+                                             ("mdma-fm", ["--valid-steps", "0"])])
+def test_bad_validation_options_are_one_line_before_any_training(tmp_path, registry, make_jets, capsys, family, bad):
+    from hepzoo.cli.main import main
+
+    path = make_jets(30, 6, seed=4).save(tmp_path / "jets.h5")
+    out = tmp_path / "run"
+    assert main(["train", family, "--data", str(path), "--out", str(out), "--max-particles", "6", "--hidden", "16",
+                 "--device", "cpu", "--threads", "1", "-q", *bad]) == 2
+    err = capsys.readouterr().err.strip()
+    assert bad[0] in err and "\n" not in err and "Traceback" not in err
+    assert not out.exists() or not any(out.iterdir())  # refused before the run folder holds anything
+
+
+def test_a_run_recorded_before_valid_jets_existed_still_resumes(registry):
+    recipe = MdmaRecipe(max_particles=8)
+    assert "valid_jets" not in recipe.run_options()  # unset: the record of an older run is the same
+    assert MdmaRecipe(max_particles=8, valid_jets=100).run_options()["valid_jets"] == 100
+
+
 def test_mean_field_matching_stops_after_its_steps_and_the_counter_is_checkpointed(tmp_path, registry, make_jets):
     data, valid = make_jets(40, 8, seed=1), make_jets(12, 8, seed=2)
     recipe = MdmaRecipe(max_particles=8, valid_efp_jets=20, mean_field_steps=3)

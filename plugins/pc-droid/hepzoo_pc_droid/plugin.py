@@ -5,7 +5,8 @@ from __future__ import annotations
 from hepzoo.plugins import PretrainedEntry, hookimpl
 from hepzoo_pc_droid.pretrained import PRETRAINED
 
-PAPERS = ("2307.06836", "2303.05376")
+PAPERS = {"pc-droid-cae": ("2307.06836", "2303.05376"), "pc-droid": ("2307.06836", "2303.05376"),
+          "pc-droid-cae-cd": ("2307.06836", "2303.01469")}
 
 
 @hookimpl
@@ -35,4 +36,4 @@ def hepzoo_register(registry) -> None:
         law="consistency",
     )
     for entry in PRETRAINED:
-        registry.add_pretrained(PretrainedEntry(papers=PAPERS, **entry))
+        registry.add_pretrained(PretrainedEntry(papers=PAPERS[entry["family"]], **entry))
