@@ -11,7 +11,7 @@ import pytest
 
 from hepzoo.conditions import Condition
 from hepzoo.hub.card import ModelCard, parse_front_matter
-from hepzoo.hub.release import metrics_table, release_card
+from hepzoo.hub.release import fidelity_text, metrics_table, release_card
 from hepzoo.plugins.specs import EvaluatorSpec
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,7 +74,7 @@ def card_inputs(path: Path) -> dict:
     figures = re.findall(r"^!\[(.*?)\]\((.*?)\)$", body.partition("\n## Figures\n")[2], re.M)
     conditions = [Condition(**c) for c in front.get("hepzoo_conditions", [])]
     speed = re.search(r"^Generation speed: .*$", body, re.M)  # cards released before it was measured have none
-    return dict(speed_text=speed.group(0) if speed else "", result=result, model_id=f"{family}/{tag}", family=family, tag=tag, card=card, conditions=conditions,
+    return dict(speed_text=speed.group(0) if speed else "", fidelity=front.get("hepzoo_fidelity") or {}, result=result, model_id=f"{family}/{tag}", family=family, tag=tag, card=card, conditions=conditions,
                 reference=reference, n=int(counts.group(1)), seed=int(counts.group(2)),
                 reference_command=reproduce[0] if len(reproduce) == 3 else "", figures=figures)
 
@@ -84,7 +84,8 @@ def test_published_card_is_reproduced_byte_for_byte(path, registry):
     got = card_inputs(path)
     card = release_card(got["result"], got["model_id"], got["reference"], n=got["n"], seed=got["seed"],
                         card=got["card"], reference_command=got["reference_command"], figures=got["figures"],
-                        speed_text=got["speed_text"])
+                        speed_text=got["speed_text"], fidelity_text=fidelity_text(got["fidelity"], got["result"]))
+    card.fidelity = got["fidelity"]
     assert card.render(got["family"], got["tag"], conditions=got["conditions"]) == path.read_text()
     for _, figure in got["figures"]:  # every figure the card shows is in its folder
         assert (path.parent / figure).is_file()
